@@ -1,0 +1,682 @@
+"""Table specifications: every table of the report as a list of cells.
+
+A cell is one number the report shows, in the vocabulary of figures.csv
+(table, indicator, respondent, question, group, year, forbund, statistic,
+value), plus where it sits in the printed table (row group, row, column group,
+column). The same cells give figures.csv, tables/<table>.csv and the
+great_tables table (:mod:`nns_tables`), so the three can never disagree.
+
+Values are kept as printed: whole percent for shares, whole numbers for
+counts, "-" where the report prints a dash, "–" (en dash) where a local
+report hides a figure computed from too few answers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+import nnsreport as nr
+from nns_text import fmt_int, fmt_pct
+
+FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
+DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order"]
+SUPPRESSED = "–"
+DASH = "-"
+
+PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej", "nyckeltal",
+                 "undersokt_andel_mal", "andel_undersokt", "andel_mal", "andel_forbund", "andel"}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One printed table: its number, caption, cells, layout and footnotes."""
+
+    number: str
+    caption: str
+    cells: pd.DataFrame
+    layout: str = "plain"
+    footnotes: tuple[str, ...] = ()
+    stub_label: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return "tabell-" + self.number.replace(".", "-").lower()
+
+    @property
+    def label(self) -> str:
+        return f"Tabell {self.number}" if self.number[0].isdigit() else f"Bilaga {self.number[1:]}"
+
+    def figures(self) -> pd.DataFrame:
+        """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
+        f = self.cells[self.cells["statistic"] != ""]
+        return f[FIGURE_COLUMNS].reset_index(drop=True)
+
+    def display(self) -> pd.DataFrame:
+        """The printed table as a wide frame: one row per table row, one column per printed column."""
+        c = self.cells[self.cells["col"] != ""].copy()
+        c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
+        rows = c.drop_duplicates(["row_order"])[["row_order", "row_group", "row"]].sort_values("row_order")
+        cols = c.drop_duplicates(["col_order"])[["col_order", "col_group", "col"]].sort_values("col_order")
+        wide = c.pivot_table(index="row_order", columns="col_order", values="text", aggfunc="first")
+        wide = wide.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
+        names = [f"{g} {n}".strip() if g else n for g, n in zip(cols["col_group"], cols["col"])]
+        wide.columns = names
+        wide.insert(0, "rad", rows["row"].to_list())
+        wide.insert(0, "radgrupp", rows["row_group"].to_list())
+        return wide.reset_index(drop=True)
+
+
+def display_value(statistic: str, value) -> str:
+    """How a cell prints: '78%', '(78%)', '1 629', '-', '–' or a label."""
+    if value in (DASH, SUPPRESSED, "", None):
+        return "" if value is None else str(value)
+    if statistic == "klart_positivt":
+        return f"({fmt_pct(value)})"
+    if statistic in PERCENT_STATS:
+        return fmt_pct(value)
+    if statistic == "utveckling":
+        return nr.UTVECKLING_LABELS.get(value, value)
+    if statistic in ("nytt_forbund",):
+        return "*"
+    try:
+        return fmt_int(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class Cells:
+    """Collects the cells of one table in print order."""
+
+    def __init__(self, table: str, indicator="", forbund=""):
+        self.table = table
+        self.indicator = "" if indicator in (None, "") else str(indicator)
+        self.forbund = forbund
+        self.rows: list[dict] = []
+        self._row_order: dict[tuple, int] = {}
+        self._col_order: dict[tuple, int] = {}
+
+    def add(self, *, row_group="", row, col_group="", col, statistic, value,
+            respondent="", question="", group="", year="", forbund=None):
+        rk = (row_group, row)
+        ck = (col_group, col)
+        self._row_order.setdefault(rk, len(self._row_order))
+        self._col_order.setdefault(ck, len(self._col_order))
+        self.rows.append({
+            "table": self.table, "indicator": self.indicator, "respondent": respondent,
+            "question": "" if question in (None, "") else str(question), "group": group,
+            "year": "" if year in (None, "") else str(year),
+            "forbund": self.forbund if forbund is None else forbund,
+            "statistic": statistic, "value": "" if value is None else str(value),
+            "row_group": row_group, "row": row, "col_group": col_group, "col": col,
+            "row_order": self._row_order[rk], "col_order": self._col_order[ck],
+        })
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=FIGURE_COLUMNS + DISPLAY_COLUMNS)
+
+
+# ---------------------------------------------------------------------------
+# Context: what a table needs to know
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """The aggregated data, the scope (year, riket or förbund) and the run settings."""
+
+    agg: nr.Aggregated
+    scope: nr.Scope
+    settings: nr.Settings
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def ins(self):
+        return self.agg.instrument
+
+    @property
+    def year(self) -> int:
+        return self.scope.year
+
+    @property
+    def forbund(self) -> str:
+        return self.scope.forbund
+
+    @property
+    def local(self) -> bool:
+        return self.scope.local
+
+    def riket(self) -> "Context":
+        return Context(self.agg, nr.Scope(self.year), self.settings)
+
+    def qcounts(self, qid: str, year: int, forbund: str | None = None) -> dict:
+        f = self.forbund if forbund is None else forbund
+        key = ("q", qid, year, f)
+        if key not in self._memo:
+            self._memo[key] = nr.question_counts(self.agg, qid, year, f)
+        return self._memo[key]
+
+    def visible_groups(self, qid: str, year: int, forbund: str | None = None) -> dict:
+        """{group: counts} that may be shown: all for the nation, after suppression locally."""
+        f = self.forbund if forbund is None else forbund
+        key = ("v", qid, year, f)
+        if key not in self._memo:
+            self._memo[key] = suppress(self.ins, qid, self.qcounts(qid, year, f),
+                                       self.settings.min_answers if f else 0)
+        return self._memo[key]
+
+
+def suppress(ins, qid: str, groups: dict, min_answers: int) -> dict:
+    """Which groups of a question may be shown, by the anonymity rule.
+
+    A group with fewer than ``min_answers`` answers is hidden. A gender or
+    employer split is shown only when every shown group has enough answers and
+    the groups not shown (no stated gender, another employer) are either empty
+    or large enough too; otherwise the hidden group could be recovered by
+    subtraction from samtliga, and only samtliga is shown.
+
+    >>> from nns_instrument import load_instrument
+    >>> ins = load_instrument()
+    >>> g = {"samtliga": {"n": 12}, "kvinnor": {"n": 8}, "man": {"n": 3}, "ej_angett": {"n": 1}}
+    >>> sorted(suppress(ins, "deltagare_pagaende.1", g, 5))
+    ['samtliga']
+    >>> g = {"samtliga": {"n": 20}, "kvinnor": {"n": 10}, "man": {"n": 10}, "ej_angett": {"n": 0}}
+    >>> sorted(suppress(ins, "deltagare_pagaende.1", g, 5))
+    ['kvinnor', 'man', 'samtliga']
+    """
+    if min_answers <= 0:
+        return dict(groups)
+    total = groups.get(nr.ALL)
+    if not total or total["n"] < min_answers:
+        return {}
+    survey = ins.survey(qid.split(".")[0])
+    if not survey.background:
+        return {nr.ALL: total}
+    bg = ins.backgrounds[survey.background]
+    shown = [g.id for g in bg.shown_groups]
+    hidden = [g.id for g in bg.groups if not g.shown]
+    split_ok = all(groups.get(g, {"n": 0})["n"] >= min_answers for g in shown)
+    rest = sum(groups.get(g, {"n": 0})["n"] for g in hidden)
+    split_ok &= rest == 0 or rest >= min_answers
+    out = {nr.ALL: total}
+    if split_ok:
+        out.update({g: groups[g] for g in shown})
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------
+
+def question_label(ins, qid: str, year: int) -> str:
+    q = ins.question(qid)
+    return f"Fråga {q.version(year).number} {ins.survey(q.survey).table_label}"
+
+
+def group_rows(ins, survey_id: str) -> list[tuple[str, str]]:
+    """(group id, row label) of a survey's rows in tables N.1/N.2: samtliga first."""
+    s = ins.survey(survey_id)
+    rows = [(nr.ALL, "samtliga")]
+    if s.background:
+        rows += [(g.id, g.label) for g in ins.backgrounds[s.background].shown_groups]
+    return rows
+
+
+def key_figure_name(ind) -> str:
+    return "andelen positiva svar" if ind.key_figure == "positivt" else "andelen klart positiva svar"
+
+
+# ---------------------------------------------------------------------------
+# Tables 1–4: responses, populations, gender
+# ---------------------------------------------------------------------------
+
+def _responses(ctx: Context, survey_id: str, group: str = nr.ALL, forbund: str | None = None) -> int:
+    r = nr.responses(ctx.agg, ctx.year, ctx.forbund if forbund is None else forbund)
+    try:
+        return int(r.loc[(survey_id, group), "responses"])
+    except KeyError:
+        return 0
+
+
+def _forbund_using(ctx: Context, survey_id: str) -> int:
+    r = ctx.agg.responses
+    sel = r[(r["year"] == ctx.year) & (r["survey"] == survey_id)]
+    per = sel.groupby("forbund")["responses"].sum()
+    if ctx.local:
+        per = per[per.index == ctx.forbund]
+    return int((per > 0).sum())
+
+
+def table_1(ctx: Context) -> TableSpec:
+    """Antal enkäter och förbund per respondentgrupp."""
+    cells = Cells("1", forbund=ctx.forbund)
+    surveys = ctx.ins.surveys_in(ctx.year)
+    scopes = [(ctx.forbund, "")] + ([("", "Riket")] if ctx.local else [])
+    for f, suffix in scopes:
+        label = "Antal besvarade enkäter" + (f", {suffix.lower()}" if suffix else "")
+        total = 0
+        for s in surveys:
+            n = _responses(ctx, s.id, forbund=f)
+            total += n
+            cells.add(row=label, col=s.plural, respondent=s.id, year=ctx.year, statistic="antal_svar",
+                      value=n, forbund=f)
+        cells.add(row=label, col="Totalt", year=ctx.year, statistic="antal_svar", value=total, forbund=f)
+    if not ctx.local:
+        used = set()
+        for s in surveys:
+            r = ctx.agg.responses
+            sel = r[(r["year"] == ctx.year) & (r["survey"] == s.id)]
+            per = sel.groupby("forbund")["responses"].sum()
+            used |= set(per[per > 0].index)
+            cells.add(row="Antal deltagande förbund", col=s.plural, respondent=s.id, year=ctx.year,
+                      statistic="antal_forbund", value=_forbund_using(ctx, s.id))
+        cells.add(row="Antal deltagande förbund", col="Totalt", year=ctx.year, statistic="antal_forbund",
+                  value=len(used))
+    return TableSpec("1", "Antal enkäter och förbund per respondentgrupp.", cells.frame(), stub_label="")
+
+
+def _population_totals(ctx: Context, forbund: str):
+    p = ctx.agg.populations
+    sel = p[p["year"] == ctx.year]
+    if forbund:
+        sel = sel[sel["forbund"] == forbund]
+    out = {}
+    for s in ctx.ins.surveys_in(ctx.year):
+        rows = sel[sel["survey"] == s.id]
+        mal = pd.to_numeric(rows["malpopulation"], errors="coerce")
+        und = pd.to_numeric(rows["undersokt"], errors="coerce")
+        out[s.id] = (
+            int(mal.sum()) if s.target_population and mal.notna().any() else None,
+            int(und.sum()) if und.notna().any() else None,
+        )
+    return out
+
+
+def table_2(ctx: Context) -> TableSpec:
+    """Svarsfrekvenser per respondentgrupp (målpopulation, undersökt population, svar)."""
+    cells = Cells("2", forbund=ctx.forbund)
+    pops = _population_totals(ctx, ctx.forbund)
+    cols = [("malpopulation", "Målpopulation"), ("undersokt", "Undersökt population"),
+            ("undersokt_andel_mal", "Undersökt population i förhållande till målpopulation"),
+            ("antal_svar", "Antal svar: svarat på minst en fråga"),
+            ("andel_undersokt", "Andel svar: undersökt population"), ("andel_mal", "Andel svar: målpopulation")]
+    tot = dict.fromkeys(["mal", "und", "und_mal", "svar", "svar_mal"], 0)
+    footnote = False
+    for s in ctx.ins.surveys_in(ctx.year):
+        svar = _responses(ctx, s.id)
+        if ctx.local and svar == 0 and pops[s.id] == (None, None):
+            continue
+        mal, und = pops[s.id]
+        values = {
+            "malpopulation": mal, "undersokt": und,
+            "undersokt_andel_mal": nr.percent(und, mal) if mal and und is not None else None,
+            "antal_svar": svar,
+            "andel_undersokt": nr.percent(svar, und) if und else None,
+            "andel_mal": nr.percent(svar, mal) if mal else None,
+        }
+        for stat, col in cols:
+            v = values[stat]
+            cells.add(row=s.name, col=col, respondent=s.id, year=ctx.year, statistic=stat,
+                      value=DASH if v is None else v)
+        tot["svar"] += svar
+        tot["und"] += und or 0
+        if mal is not None:
+            tot["mal"] += mal
+            tot["und_mal"] += und or 0
+            tot["svar_mal"] += svar
+        else:
+            footnote = True
+    star = " *" if footnote else ""
+    values = {
+        "malpopulation": tot["mal"] or None, "undersokt": tot["und"] or None,
+        "undersokt_andel_mal": nr.percent(tot["und_mal"], tot["mal"]) if tot["mal"] else None,
+        "antal_svar": tot["svar"],
+        "andel_undersokt": nr.percent(tot["svar"], tot["und"]) if tot["und"] else None,
+        "andel_mal": nr.percent(tot["svar_mal"], tot["mal"]) if tot["mal"] else None,
+    }
+    for stat, col in cols:
+        v = values[stat]
+        cells.add(row="Totalt", col=col, year=ctx.year, statistic=stat, value=DASH if v is None else v)
+    notes = ()
+    if footnote:
+        names = [s.name for s in ctx.ins.surveys_in(ctx.year) if not s.target_population]
+        notes = (f"Andelarna i förhållande till målpopulationen räknas utan {', '.join(n.lower() for n in names)}, "
+                 "som saknar målpopulation.",)
+    return TableSpec("2", "Svarsfrekvenser per respondentgrupp.", cells.frame(), footnotes=notes)
+
+
+def tables_3_4(ctx: Context) -> list[TableSpec]:
+    """Antal svarande deltagare per enkät uppdelat på kön (tabell 3 och 4)."""
+    specs = []
+    participant = [s for s in ctx.ins.surveys_in(ctx.year) if s.participant]
+    for i, s in enumerate(participant):
+        number = str(3 + i)
+        cells = Cells(number, forbund=ctx.forbund)
+        bg = ctx.ins.backgrounds[s.background]
+        total = _responses(ctx, s.id)
+        counts = {g.id: _responses(ctx, s.id, g.id) for g in bg.groups}
+        hide = ctx.local and any(0 < v < ctx.settings.min_answers for v in counts.values())
+        for g in bg.groups:
+            v = counts[g.id]
+            cells.add(row=g.table_label, col=s.plural, respondent=s.id, group=g.id, year=ctx.year,
+                      statistic="antal_svar", value=SUPPRESSED if hide else v)
+            cells.add(row=g.table_label, col="Andel", respondent=s.id, group=g.id, year=ctx.year,
+                      statistic="andel", value=SUPPRESSED if hide else (nr.percent(v, total) if total else DASH))
+        cells.add(row="Totalt antal enkätsvar", col=s.plural, respondent=s.id, group=nr.ALL, year=ctx.year,
+                  statistic="antal_svar", value=total)
+        cells.add(row="Totalt antal enkätsvar", col="Andel", respondent=s.id, group=nr.ALL, year=ctx.year,
+                  statistic="andel", value=100 if total else DASH)
+        notes = ("Fördelningen på kön visas inte när en grupp har färre än "
+                 f"{ctx.settings.min_answers} svar.",) if hide else ()
+        specs.append(TableSpec(number, f"Antal svarande {s.name.lower()} uppdelat på kön.", cells.frame(),
+                               footnotes=notes))
+    return specs
+
+
+# ---------------------------------------------------------------------------
+# Tables N.1 and N.2 of an indicator
+# ---------------------------------------------------------------------------
+
+def comparison_years(ctx: Context, ind) -> list[int]:
+    """The years of table N.2: the last ``comparison_years`` years, or since the measures began."""
+    natural = ctx.year - ctx.settings.comparison_years + 1
+    starts = [ctx.ins.question(m).compare_from(ctx.year) for m in ind.measures
+              if ctx.ins.question(m).version(ctx.year)]
+    first = max(natural, min(starts))
+    return list(range(first, ctx.year + 1))
+
+
+def indicator_tables(ctx: Context, ind) -> list[TableSpec]:
+    """Tables N.1 (one per kind of scale, Ja/Nej first) and the key-figure table for an indicator."""
+    prefix = nr.table_prefix(ctx.ins, ind.number, ctx.year)
+    if prefix is None:
+        return []
+    measures = [m for m in ind.measures if ctx.ins.question(m).version(ctx.year)]
+    yes_no = [m for m in measures if ctx.ins.scale_of(m, ctx.year).yes_no]
+    six = [m for m in measures if not ctx.ins.scale_of(m, ctx.year).yes_no]
+    specs = []
+    sub = 1
+    for group in (yes_no, six):
+        if not group:
+            continue
+        number = f"{prefix}.{sub}"
+        specs.append(_categories_table(ctx, ind, number, group, yes_no=group is yes_no))
+        sub += 1
+    specs.append(_key_figure_table(ctx, ind, f"{prefix}.{sub}", measures))
+    return specs
+
+
+def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_no: bool) -> TableSpec:
+    cells = Cells(number, ind.number, ctx.forbund)
+    stats = [("nej", "Nej"), ("ja", "Ja")] if yes_no else \
+        [("negativt", "Negativt"), ("varken", "Varken eller"), ("positivt", "Positivt"),
+         ("klart_positivt", "(Klart positivt)")]
+    hidden_any = False
+    for qid in measures:
+        q = ctx.ins.question(qid)
+        number_q = q.version(ctx.year).number
+        rg = question_label(ctx.ins, qid, ctx.year)
+        visible = ctx.visible_groups(qid, ctx.year)
+        all_groups = ctx.qcounts(qid, ctx.year)
+        national = ctx.riket().qcounts(qid, ctx.year) if ctx.local else {}
+        for gid, glabel in group_rows(ctx.ins, q.survey):
+            row = glabel
+            c = visible.get(gid)
+            n_all = all_groups.get(gid, {}).get("n", 0)
+            common = dict(row_group=rg, row=row, respondent=q.survey, question=number_q, group=gid, year=ctx.year)
+            if c is None:
+                hidden_any |= n_all > 0 or not ctx.local
+                cells.add(col="n", statistic="n", value=SUPPRESSED if ctx.local else DASH, **common)
+                for stat, col in stats:
+                    cells.add(col=col, statistic=stat, value=SUPPRESSED if ctx.local else DASH, **common)
+            else:
+                cells.add(col="n", statistic="n", value=c["n"], **common)
+                for stat, col in stats:
+                    cells.add(col=col, statistic=stat, value=nr.percent(c[stat], c["n"]), **common)
+            if ctx.local:
+                nc = national.get(gid)
+                for stat, col in stats[-2:]:
+                    v = nr.percent(nc[stat], nc["n"]) if nc and nc["n"] else DASH
+                    cells.add(col_group="Riket", col=col, statistic=stat, value=v, forbund=nr.RIKET, **common)
+    notes = _suppression_note(ctx) if ctx.local and hidden_any else ()
+    return TableSpec(number, f"Indikator {ind.number}.", cells.frame(),
+                     layout="yesno" if yes_no else "categories", footnotes=notes)
+
+
+def _suppression_note(ctx: Context) -> tuple[str, ...]:
+    return (f"– = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle en "
+            "sådan grupp kunna räknas fram ur de andra raderna.",)
+
+
+def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> TableSpec:
+    years = comparison_years(ctx, ind)
+    cells = Cells(number, ind.number, ctx.forbund)
+    hidden_any = False
+    for qid in measures:
+        q = ctx.ins.question(qid)
+        number_q = q.version(ctx.year).number
+        rg = question_label(ctx.ins, qid, ctx.year)
+        start = q.compare_from(ctx.year)
+        for gid, glabel in group_rows(ctx.ins, q.survey):
+            common = dict(row_group=rg, row=glabel, respondent=q.survey, question=number_q, group=gid)
+            for y in years:
+                kind = ctx.ins.key_figure_kind(qid, y) if q.version(y) else None
+                n_val = kf_val = DASH
+                if y >= start and q.version(y):
+                    c = ctx.visible_groups(qid, y).get(gid)
+                    raw = ctx.qcounts(qid, y).get(gid)
+                    if c is not None and c["n"] > 0:
+                        n_val, kf_val = c["n"], nr.key_figure(c, kind)
+                    elif ctx.local and raw and raw["n"] > 0:
+                        n_val = kf_val = SUPPRESSED
+                        hidden_any = True
+                cells.add(col_group=str(y), col="antal svar", statistic="antal_svar", value=n_val, year=y, **common)
+                cells.add(col_group=str(y), col="nyckeltal", statistic="nyckeltal", value=kf_val, year=y, **common)
+                if ctx.local:
+                    v = DASH
+                    if y >= start and q.version(y):
+                        nk = nr.key_figure_of(ctx.agg, qid, y, gid)
+                        v = nk[1] if nk else DASH
+                    cells.add(col_group=str(y), col="riket", statistic="nyckeltal", value=v, year=y,
+                              forbund=nr.RIKET, **common)
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    caption = f"Nyckeltal ”{key_figure_name(ind)}” för indikator {ind.number}, jämförelse {span}."
+    notes = change_notes(ctx, measures, years)
+    if ctx.local and hidden_any:
+        notes = notes + _suppression_note(ctx)
+    return TableSpec(number, caption, cells.frame(), layout="keyfigures", footnotes=notes)
+
+
+def change_notes(ctx: Context, measures: list[str], years: list[int]) -> tuple[str, ...]:
+    """Footnotes on changed questions and new surveys, generated from the instrument history.
+
+    A change is noted when it falls inside the comparison window, i.e. after
+    the window's natural first year.
+    """
+    ins = ctx.ins
+    natural = ctx.year - ctx.settings.comparison_years + 1
+    notes = []
+    seen_surveys = set()
+    for qid in measures:
+        q = ins.question(qid)
+        s = ins.survey(q.survey)
+        now = q.version(ctx.year)
+        if s.from_year > natural and s.id not in seen_surveys and s.from_year == q.from_year:
+            seen_surveys.add(s.id)
+            notes.append(f"{s.name} tillfrågades första gången {s.from_year}; därför saknas data för tidigare år.")
+            continue
+        if q.from_year > natural and s.from_year < q.from_year:
+            notes.append(f"Fråga {now.number} till {s.name.lower()} ställdes första gången {q.from_year}.")
+        for before, after in q.changes():
+            if after.from_year <= natural or after.from_year > ctx.year:
+                continue
+            last = after.from_year - 1
+            who = f"fråga {after.number} till {s.name.lower()}"
+            if not after.comparable:
+                notes.append(f"{who[0].upper()}{who[1:]} ersatte {after.from_year} en tidigare fråga som inte är "
+                             f"jämförbar; jämförelsen börjar därför {after.from_year}.")
+                continue
+            if before.number != after.number:
+                notes.append(f"{who[0].upper()}{who[1:]} var fråga {before.number} till och med {last}.")
+            if before.text != after.text:
+                notes.append(f"{who[0].upper()}{who[1:]} omformulerades {after.from_year} men bedöms vara "
+                             "jämförbar med tidigare år.")
+    return tuple(dict.fromkeys(notes))
+
+
+# ---------------------------------------------------------------------------
+# Table 20: sammanvägd indikatorutveckling
+# ---------------------------------------------------------------------------
+
+def indicator_development(ctx: Context, ind, group: str) -> tuple[str | None, list[tuple[str, int]]]:
+    """The table-20 outcome of one indicator for one column, and the changes it rests on.
+
+    Uses the key figures as printed in tables N.2 (whole percent). The total
+    column (``samtliga``) uses every measure; ``kvinnor`` and ``man`` only the
+    participant measures. A measure counts when it has a key figure both years.
+    """
+    prev = ctx.year - 1
+    changes = []
+    for qid in ind.measures:
+        q = ctx.ins.question(qid)
+        if not q.version(ctx.year) or not q.version(prev) or q.compare_from(ctx.year) > prev:
+            continue
+        s = ctx.ins.survey(q.survey)
+        if group != nr.ALL and not s.participant:
+            continue
+        vals = []
+        for y in (prev, ctx.year):
+            c = ctx.visible_groups(qid, y).get(group)
+            vals.append(nr.key_figure(c, ctx.ins.key_figure_kind(qid, y)) if c and c["n"] else None)
+        if None in vals:
+            continue
+        changes.append((qid, vals[1] - vals[0]))
+    outcome = nr.sammanvagd_utveckling([d for _, d in changes], ctx.settings.table20_points_per_measure)
+    return outcome, changes
+
+
+def table_20(ctx: Context) -> TableSpec:
+    cells = Cells("20", forbund=ctx.forbund)
+    prev = ctx.year - 1
+    cols = [(nr.ALL, f"Totalt resultat {ctx.year} jämfört med {prev}"),
+            ("kvinnor", "Varav resultat kvinnor"), ("man", "Varav resultat män")]
+    for ind in nr.measured_indicators(ctx.ins, ctx.year):
+        has_participants = any(ctx.ins.survey(ctx.ins.question(m).survey).participant for m in ind.measures)
+        row = f"{ind.number} {ind.text}"
+        for gid, col in cols:
+            if gid != nr.ALL and not has_participants:
+                cells.add(row=row, col=col, statistic="", value="")
+                continue
+            outcome, changes = indicator_development(ctx, ind, gid)
+            cells.add(row=row, col=col, group=gid, year=ctx.year, statistic="utveckling",
+                      value=DASH if outcome is None else outcome)
+    frame = cells.frame()
+    frame["indicator"] = [r.split(" ", 1)[0] for r in frame["row"]]
+    caption = f"Sammanvägd indikatorutveckling {ctx.year} jämfört med {prev}."
+    return TableSpec("20", caption, frame, layout="development", stub_label="Nr Indikator")
+
+
+# ---------------------------------------------------------------------------
+# Table 21 and Bilaga 1
+# ---------------------------------------------------------------------------
+
+def table_21(ctx: Context) -> TableSpec:
+    cells = Cells("21", forbund=ctx.forbund)
+    years = [y for y in ctx.agg.years if ctx.settings.first_year <= y <= ctx.year]
+    total = 0
+    for y in years:
+        n = int(nr.responses(ctx.agg, y, ctx.forbund).xs(nr.ALL, level="group")["responses"].sum()) \
+            if len(nr.responses(ctx.agg, y, ctx.forbund)) else 0
+        total += n
+        label = "Totalt insamlade enkäter" + (f" ({ctx.forbund})" if ctx.local else "")
+        cells.add(row=label, col=str(y), year=y, statistic="antal_svar", value=n)
+    cells.add(row="Totalt insamlade enkäter" + (f" ({ctx.forbund})" if ctx.local else ""), col="Totalt",
+              statistic="antal_svar", value=total)
+    nat_total = 0
+    for y in years:
+        forbund = ctx.agg.forbund(y)
+        n = int(nr.responses(ctx.agg, y).xs(nr.ALL, level="group")["responses"].sum())
+        nat_total += n
+        nationally = ctx.agg.forbund_nationally(y)
+        if ctx.local:
+            cells.add(row="Totalt insamlade enkäter, riket", col=str(y), year=y, statistic="antal_svar",
+                      value=n, forbund=nr.RIKET)
+        cells.add(row="Antal deltagande förbund", col=str(y), year=y, statistic="antal_forbund",
+                  value=len(forbund), forbund=nr.RIKET)
+        cells.add(row="Antal samordningsförbund nationellt", col=str(y), year=y,
+                  statistic="antal_forbund_nationellt", value=nationally if nationally else DASH, forbund=nr.RIKET)
+        cells.add(row="Andel deltagande förbund", col=str(y), year=y, statistic="andel_forbund",
+                  value=nr.percent(len(forbund), nationally) if nationally else DASH, forbund=nr.RIKET)
+    if ctx.local:
+        cells.add(row="Totalt insamlade enkäter, riket", col="Totalt", statistic="antal_svar", value=nat_total,
+                  forbund=nr.RIKET)
+    for label in ("Antal deltagande förbund", "Antal samordningsförbund nationellt", "Andel deltagande förbund"):
+        cells.add(row=label, col="Totalt", statistic="", value=DASH, forbund=nr.RIKET)
+    caption = f"Antal insamlade enkäter och deltagande förbund {years[0]}–{years[-1]}."
+    return TableSpec("21", caption, cells.frame())
+
+
+def new_forbund(ctx: Context) -> set[str]:
+    """Förbund that take part this year but did not the year before (marked * in Bilaga 1)."""
+    prev = set(ctx.agg.forbund(ctx.year - 1))
+    return {f for f in ctx.agg.forbund(ctx.year) if f not in prev} if prev else set()
+
+
+def bilaga_1(ctx: Context) -> TableSpec:
+    cells = Cells("B1")
+    surveys = ctx.ins.surveys_in(ctx.year)
+    new = new_forbund(ctx)
+    r = ctx.agg.responses
+    sel = r[r["year"] == ctx.year].groupby(["forbund", "survey"])["responses"].sum()
+    used = ctx.agg.responses[ctx.agg.responses["year"] == ctx.year].groupby(["forbund", "survey"]).size()
+    for f in ctx.agg.forbund(ctx.year):
+        label = f + ("*" if f in new else "")
+        for s in surveys:
+            v = int(sel.get((f, s.id), 0)) if (f, s.id) in used.index else DASH
+            cells.add(row=label, col=s.plural, respondent=s.id, year=ctx.year, forbund=f,
+                      statistic="antal_svar", value=v)
+        if f in new:
+            cells.add(row=label, col="", respondent="", year=ctx.year, forbund=f, statistic="nytt_forbund", value=1)
+    for s in surveys:
+        cells.add(row="SUMMA antal insamlade enkäter", col=s.plural, respondent=s.id, year=ctx.year,
+                  statistic="antal_svar", value=_responses_all(ctx, s.id))
+    for s in surveys:
+        cells.add(row="SUMMA antal deltagande förbund", col=s.plural, respondent=s.id, year=ctx.year,
+                  statistic="antal_forbund", value=_forbund_all(ctx, s.id))
+    frame = cells.frame()
+    caption = f"Deltagande samordningsförbund {ctx.year} och antal insamlade enkäter per respondentgrupp."
+    notes = ("* Förbundet deltog inte i föregående års mätning. – Förbundet använde inte enkättypen.",)
+    return TableSpec("B1", caption, frame, layout="bilaga1", footnotes=notes, stub_label="Samordningsförbund")
+
+
+def _responses_all(ctx: Context, survey_id: str) -> int:
+    r = nr.responses(ctx.agg, ctx.year)
+    try:
+        return int(r.loc[(survey_id, nr.ALL), "responses"])
+    except KeyError:
+        return 0
+
+
+def _forbund_all(ctx: Context, survey_id: str) -> int:
+    r = ctx.agg.responses
+    sel = r[(r["year"] == ctx.year) & (r["survey"] == survey_id)]
+    per = sel.groupby("forbund")["responses"].sum()
+    return int((per > 0).sum())
+
+
+# ---------------------------------------------------------------------------
+# All tables of a report
+# ---------------------------------------------------------------------------
+
+def all_tables(ctx: Context) -> list[TableSpec]:
+    specs = [table_1(ctx), table_2(ctx), *tables_3_4(ctx)]
+    for ind in ctx.ins.indicators:
+        specs += indicator_tables(ctx, ind)
+    specs += [table_20(ctx), table_21(ctx), bilaga_1(ctx)]
+    return specs
+
+
+def figures(specs: list[TableSpec]) -> pd.DataFrame:
+    """figures.csv: every number of the given tables, one row each."""
+    frames = [s.figures() for s in specs]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIGURE_COLUMNS)
