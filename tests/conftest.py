@@ -1,0 +1,50 @@
+"""Shared fixtures: small hand-made data sets built through the real pipeline."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "lib"))
+
+import nnsreport as nr  # noqa: E402
+from nns_instrument import load_instrument  # noqa: E402
+from nns_registration import Registration, Row, aggregate, write_layer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def instrument():
+    return load_instrument()
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return nr.load_settings()
+
+
+@pytest.fixture(scope="session")
+def national_agg(settings):
+    """The committed demo data."""
+    return nr.load_aggregated(settings)
+
+
+def row(background=None, **answers):
+    """A registration row: row("Kvinna", q1=5, q2=None, q8="Ja")."""
+    return Row(ident=None, background=background,
+               answers={int(k[1:]): v for k, v in answers.items()})
+
+
+@pytest.fixture
+def make_agg(tmp_path, instrument, settings):
+    """Build an Aggregated from hand-made registrations: make_agg([Registration, ...])."""
+    def _make(registrations):
+        layer = aggregate(instrument, registrations)
+        d = tmp_path / f"layer{len(list(tmp_path.iterdir()))}"
+        write_layer(layer, d)
+        return nr.load_aggregated(settings, d)
+    return _make
+
+
+__all__ = ["Registration", "row"]

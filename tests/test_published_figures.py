@@ -1,0 +1,88 @@
+"""The figures computed from the demo data equal the published 2022 figures, cell by cell.
+
+The only exceptions are the report's own misprints listed in
+data/published/errata.yaml; each must still be a real difference (a test
+fails if an erratum no longer matches anything).
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import nnsreport as nr
+import nns_audit as au
+import nns_specs as sp
+from conftest import ROOT
+
+PUBLISHED = ROOT / "data" / "published" / "figures_2022.csv"
+ERRATA = ROOT / "data" / "published" / "errata.yaml"
+
+
+@pytest.fixture(scope="module")
+def computed(national_agg, settings):
+    ctx = sp.Context(national_agg, nr.Scope(2022), settings)
+    return sp.figures(sp.all_tables(ctx))
+
+
+@pytest.fixture(scope="module")
+def published():
+    return au.load_published(PUBLISHED)
+
+
+@pytest.fixture(scope="module")
+def errata():
+    return au.load_errata(ERRATA)
+
+
+def published_tables():
+    pub = au.load_published(PUBLISHED)
+    return list(dict.fromkeys(pub["table"]))
+
+
+@pytest.mark.parametrize("table", published_tables())
+def test_every_published_cell_is_reproduced(table, computed, published, errata):
+    findings = au.compare(computed, published, errata, tables={table})
+    unexpected = [str(f) for f in findings if not f.known]
+    assert unexpected == [], "\n".join(unexpected)
+
+
+def test_every_published_table_is_covered(computed, published):
+    assert set(published["table"]) <= set(computed["table"])
+
+
+def test_each_erratum_is_a_real_misprint_and_is_confirmed_by_the_data(computed, published, errata):
+    findings = au.compare(computed, published, errata)
+    known = {f.known for f in findings if f.known}
+    assert known == {e["id"] for e in errata}
+
+
+def test_the_audit_finds_the_misprints_without_being_told(published, instrument):
+    found = au.self_check(published, instrument, 2022)
+    text = "\n".join(str(f) for f in found)
+    assert "Tabell 6.2" in text and "tryckt 66" in text
+    assert "Tabell 10.3" in text and "ingen fråga 8" in text
+
+
+def test_the_audit_reports_a_table_20_cell_that_contradicts_its_rule(published, instrument):
+    pub = published.copy()
+    extra = pd.DataFrame([{"table": "20", "indicator": "1", "respondent": "", "question": "", "group": "samtliga",
+                           "year": "2022", "forbund": "", "statistic": "utveckling", "value": "minskning"}])
+    found = au.self_check(pd.concat([pub, extra], ignore_index=True), instrument, 2022)
+    assert any(f.table == "20" and "regeln ger 'okning'" in f.message for f in found)
+
+
+def test_the_audit_reports_shares_that_cannot_come_from_n(published, instrument):
+    pub = published.copy()
+    m = (pub.table == "7.1") & (pub.respondent == "remittent") & (pub.group == "hs") & (pub.statistic == "varken")
+    pub.loc[m, "value"] = "12"   # 12 % of 40 is impossible next to 0 % and 88 %
+    found = au.self_check(pub, instrument, 2022)
+    assert any(f.table == "7.1" and "kan inte komma från n=40" in f.message for f in found)
+
+
+def test_table_20_recomputed_from_published_key_figures(published, errata, instrument, computed):
+    """The table 20 computed from data equals the one computed from the printed tables N.2."""
+    expected = au.published_table_20(au.with_values(au.corrected(published, errata)), instrument, 2022)
+    t20 = computed[computed["table"] == "20"]
+    got = {(int(r.indicator), r.group): r.value for r in t20.itertuples()}
+    assert got == {k: v[0] for k, v in expected.items()}
+    assert len([k for k in got if k[1] == "samtliga"]) == 15

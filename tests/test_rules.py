@@ -1,0 +1,206 @@
+"""The report's rules on small hand-made data: rounding, categories, denominators,
+internal non-response, conditional questions, renumbering and the table-20 rule."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+import nnsreport as nr
+import nns_specs as sp
+from conftest import Registration, row
+
+
+# --- rounding ---------------------------------------------------------------
+
+@pytest.mark.parametrize("num, den, expected", [
+    (1, 8, 13),      # 12.5 % -> 13 (Python's round gives 12)
+    (5, 40, 13),     # the report's Hälso-Sjukvård row: 12.5 % printed 13 %
+    (35, 40, 88),    # 87.5 % printed 88 %
+    (1, 200, 1),     # 0.5 % -> 1
+    (3, 200, 2),     # 1.5 % -> 2
+    (5, 200, 3),     # 2.5 % -> 3 (half even would give 2)
+    (1, 3, 33),
+    (2, 3, 67),
+    (0, 9, 0),
+    (9, 9, 100),
+])
+def test_percent_rounds_half_up_like_excel(num, den, expected):
+    assert nr.percent(num, den) == expected
+
+
+def test_python_round_would_differ_on_halves():
+    assert round(12.5) == 12 and nr.percent(1, 8) == 13
+
+
+def test_percent_of_zero_answers_is_none():
+    assert nr.percent(0, 0) is None
+
+
+@given(st.integers(min_value=1, max_value=3000), st.data())
+def test_percent_interval_is_exactly_the_counts_that_print_as_p(n, data):
+    x = data.draw(st.integers(min_value=0, max_value=n))
+    p = nr.percent(x, n)
+    lo, hi = nr.percent_interval(p, n)
+    assert lo <= x <= hi
+    assert nr.percent(lo, n) == p and nr.percent(hi, n) == p
+    if lo > 0:
+        assert nr.percent(lo - 1, n) != p
+    if hi < n:
+        assert nr.percent(hi + 1, n) != p
+
+
+# --- categorisation ---------------------------------------------------------
+
+def test_categories_follow_the_method():
+    c = nr.categorise({"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "saknas": 7}, yes_no=False)
+    assert (c["negativt"], c["varken"], c["positivt"], c["klart_positivt"]) == (3, 3, 15, 11)
+    assert c["n"] == 21          # the missing answers are not in the denominator
+    assert c["saknas"] == 7
+
+
+def test_yes_no_question_counts_ja_as_positive():
+    c = nr.categorise({"ja": 17, "nej": 3, "saknas": 2}, yes_no=True)
+    assert c["n"] == 20 and nr.key_figure(c, "ja") == 85
+
+
+def test_categorise_does_not_modify_its_input():
+    counts = {"1": 1, "6": 2}
+    nr.categorise(counts, yes_no=False)
+    assert counts == {"1": 1, "6": 2}
+
+
+@pytest.mark.parametrize("qid, year, kind", [
+    ("deltagare_pagaende.1", 2022, "klart_positivt"),
+    ("deltagare_pagaende.6", 2022, "positivt"),     # indicator 7
+    ("deltagare_avslut.6", 2022, "positivt"),
+    ("deltagare_avslut.8", 2022, "ja"),             # Ja/Nej
+    ("deltagare_pagaende.4", 2020, "ja"),           # the old Ja/Nej question of indicator 4
+    ("deltagare_pagaende.4", 2022, "klart_positivt"),
+])
+def test_key_figure_kind(instrument, qid, year, kind):
+    assert instrument.key_figure_kind(qid, year) == kind
+
+
+# --- denominators, groups and responses on hand-made data -------------------
+
+def _reg(year, rows_by_survey, forbund="Testförbundet"):
+    return Registration(forbund=forbund, year=year, surveys=rows_by_survey)
+
+
+def test_denominator_is_those_who_answered_and_samtliga_includes_unstated_gender(make_agg):
+    rows = [row("Kvinna", q1=6), row("Kvinna", q1=5), row("Man", q1=2), row(None, q1=4),
+            row("Ej angett", q1=None, q2=3)]
+    agg = make_agg([_reg(2022, {"deltagare_pagaende": rows})])
+    c = nr.question_counts(agg, "deltagare_pagaende.1", 2022)
+    assert c["samtliga"]["n"] == 4            # four answered question 1
+    assert c["samtliga"]["saknas"] == 1
+    assert c["kvinnor"]["n"] == 2 and c["man"]["n"] == 1
+    assert c["ej_angett"]["n"] == 1           # the empty gender cell
+    assert nr.key_figure(c["samtliga"], "klart_positivt") == 50
+
+
+def test_a_survey_counts_as_response_when_one_question_is_answered(make_agg):
+    rows = [row("Kvinna", q1=6), row("Man", q7=3), row("Man")]  # the last answered nothing
+    agg = make_agg([_reg(2022, {"deltagare_pagaende": rows})])
+    r = nr.responses(agg, 2022)
+    assert int(r.loc[("deltagare_pagaende", "samtliga"), "responses"]) == 2
+
+
+def test_remittent_employed_elsewhere_is_only_in_samtliga(make_agg, instrument, settings):
+    rows = [row("Kommun", q1=6), row("Annan", q1=1), row(None, q1=5)]
+    agg = make_agg([_reg(2022, {"remittent": rows})])
+    c = nr.question_counts(agg, "remittent.1", 2022)
+    assert c["samtliga"]["n"] == 3 and c["kommun"]["n"] == 1 and c["annan"]["n"] == 2
+    ctx = sp.Context(agg, nr.Scope(2022), settings)
+    shown = [g for g, _ in sp.group_rows(instrument, "remittent")]
+    assert "annan" not in shown and shown[0] == "samtliga"
+
+
+def test_internal_nonresponse_of_conditional_questions_counts_only_those_with_ja(make_agg):
+    rows = [
+        row("Kvinna", q1=5, q8="Ja", q9=5, q10=6),
+        row("Kvinna", q1=5, q8="Ja", q9=None, q10=4),   # left 9 unanswered: internal non-response
+        row("Man", q1=4, q8="Nej"),                      # 9 and 10 not asked
+        row("Man", q1=None, q2=3, q8=None),              # 8 unanswered
+    ]
+    agg = make_agg([_reg(2022, {"deltagare_avslut": rows})])
+    nr_df = nr.internal_nonresponse(agg, 2022).set_index("question_id")
+    assert nr_df.loc["deltagare_avslut.9", "eligible"] == 2
+    assert nr_df.loc["deltagare_avslut.9", "missing"] == 1
+    assert nr_df.loc["deltagare_avslut.9", "share"] == 50
+    assert nr_df.loc["deltagare_avslut.8", "missing"] == 1
+    assert nr_df.loc["deltagare_avslut.1", "share"] == 25   # 1 of 4 responses
+
+
+def test_renumbered_chefsgrupp_question_is_compared_across_years(make_agg, settings):
+    # 2020: today's question 3 was question 2; 2022 numbers it 3
+    old = [row(q1=1, q2=6, q3=2, q4=3)] * 4 + [row(q1=1, q2=5)] * 1
+    new = [row(q3=6)] * 3 + [row(q3=2)] * 2
+    agg = make_agg([_reg(2020, {"chefsgrupp": old}), _reg(2022, {"chefsgrupp": new})])
+    assert nr.key_figure_of(agg, "chefsgrupp.3", 2020) == (5, 100)
+    assert nr.key_figure_of(agg, "chefsgrupp.3", 2022) == (5, 60)
+    # old question 1 (brukarorganisationer) is not today's question 1: not compared
+    ctx = sp.Context(agg, nr.Scope(2022), settings)
+    t = sp.indicator_tables(ctx, agg.instrument.indicator(10))[-1]
+    cell = t.figures().set_index(["respondent", "question", "group", "year", "statistic"])["value"]
+    assert cell[("chefsgrupp", "3", "samtliga", "2020", "nyckeltal")] == "100"
+    assert cell[("chefsgrupp", "3", "samtliga", "2022", "nyckeltal")] == "60"
+    t9 = sp.indicator_tables(ctx, agg.instrument.indicator(9))[-1].figures()
+    c1 = t9[(t9.respondent == "chefsgrupp") & (t9.question == "1") & (t9.year == "2020")]
+    assert set(c1["value"]) == {"-"}
+
+
+def test_footnotes_on_changed_questions_come_from_the_instrument(national_agg, settings):
+    ctx = sp.Context(national_agg, nr.Scope(2022), settings)
+    notes = sp.indicator_tables(ctx, national_agg.instrument.indicator(10))[-1].footnotes
+    assert any("var fråga 2 till och med 2020" in n for n in notes)
+    notes3 = sp.indicator_tables(ctx, national_agg.instrument.indicator(3))[-1].footnotes
+    assert any("Remittenter tillfrågades första gången 2021" in n for n in notes3)
+    notes4 = sp.indicator_tables(ctx, national_agg.instrument.indicator(4))[-1].footnotes
+    assert any("ersatte 2021" in n for n in notes4)
+
+
+# --- the table-20 rule --------------------------------------------------------
+
+@pytest.mark.parametrize("changes, expected", [
+    ([2, 2], "okning"),            # exactly 2 × 2 measures
+    ([4, 0], "okning"),
+    ([3, 0], "varken"),            # one point short
+    ([-2, -2], "minskning"),       # exactly −4
+    ([-3, -0], "varken"),
+    ([10, -10], "varken"),         # contradictory
+    ([1] * 10, "varken"),          # +10 over ten measures is below 2 × 10
+    ([2] * 5, "okning"),           # indicator 9: five measures need +10
+])
+def test_table_20_rule_thresholds(changes, expected):
+    assert nr.sammanvagd_utveckling(changes) == expected
+
+
+def test_table_20_threshold_is_a_setting():
+    assert nr.sammanvagd_utveckling([3, 3], points_per_measure=3) == "okning"
+    assert nr.sammanvagd_utveckling([3, 2], points_per_measure=3) == "varken"
+
+
+def test_table_20_uses_key_figures_as_printed(make_agg, settings):
+    # 2021: 5/8 = 62.5 % printed 63 %; 2022: 13/20 = 65 % -> +2 as printed (+2.5 unrounded)
+    def rows(n_kp, n):
+        return [row("Kvinna", q1=6)] * n_kp + [row("Kvinna", q1=3)] * (n - n_kp)
+    regs = [
+        _reg(2021, {"deltagare_pagaende": rows(5, 8), "deltagare_avslut": rows(5, 8)}),
+        _reg(2022, {"deltagare_pagaende": rows(13, 20), "deltagare_avslut": rows(13, 20)}),
+    ]
+    agg = make_agg(regs)
+    ctx = sp.Context(agg, nr.Scope(2022), settings)
+    outcome, changes = sp.indicator_development(ctx, agg.instrument.indicator(1), "samtliga")
+    assert [d for _, d in changes] == [2, 2]
+    assert outcome == "okning"          # +4 >= 2 × 2
+    outcome_m, changes_m = sp.indicator_development(ctx, agg.instrument.indicator(1), "man")
+    assert changes_m == [] and outcome_m is None
+
+
+def test_table_20_gender_columns_use_only_participant_measures(national_agg, settings):
+    ctx = sp.Context(national_agg, nr.Scope(2022), settings)
+    _, total = sp.indicator_development(ctx, national_agg.instrument.indicator(3), "samtliga")
+    _, women = sp.indicator_development(ctx, national_agg.instrument.indicator(3), "kvinnor")
+    assert [q for q, _ in total] == ["deltagare_pagaende.3", "deltagare_avslut.3", "personal.1", "remittent.1"]
+    assert [q for q, _ in women] == ["deltagare_pagaende.3", "deltagare_avslut.3"]
