@@ -680,3 +680,194 @@ def figures(specs: list[TableSpec]) -> pd.DataFrame:
     """figures.csv: every number of the given tables, one row each."""
     frames = [s.figures() for s in specs]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIGURE_COLUMNS)
+
+
+# ---------------------------------------------------------------------------
+# Charts: line charts of key figures over time, and Diagram 13
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One diagram: its number, caption, the plotted points (as cells) and how to draw them."""
+
+    number: str
+    caption: str
+    kind: str                 # "line" | "bars"
+    cells: pd.DataFrame       # FIGURE_COLUMNS + series, survey, order
+    y_label: str
+    note: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return "diagram-" + self.number.replace(".", "-")
+
+    @property
+    def label(self) -> str:
+        return f"Diagram {self.number}"
+
+    def figures(self) -> pd.DataFrame:
+        return self.cells[FIGURE_COLUMNS].reset_index(drop=True)
+
+    def alt_text(self) -> str:
+        """A text version of the chart for screen readers."""
+        from nns_text import join_sv
+
+        c = self.cells[self.cells["value"].map(lambda v: str(v).isdigit())]
+        if self.kind == "bars":
+            parts = [f"{s} {v}\u00a0%" for s, v in zip(c["series"], c["value"])]
+            return f"Stapeldiagram. {self.y_label}: " + join_sv(parts) + "."
+        parts = []
+        for series, rows in c.groupby("series", sort=False):
+            rows = rows.sort_values("year")
+            pts = ", ".join(f"{y}: {v}\u00a0%" for y, v in zip(rows["year"], rows["value"]))
+            parts.append(f"{series} ({pts})")
+        return f"Linjediagram. {self.y_label} per år. " + "; ".join(parts) + "."
+
+
+KIND_LABELS = {
+    "klart_positivt": "Andelen klart positiva svar",
+    "positivt": "Andelen positiva svar",
+    "ja": "Andelen som svarat ja",
+}
+
+
+def _chart_measures(ctx: Context, ind) -> list[str]:
+    """Measures with comparable key figures for at least ``chart_min_years`` years."""
+    out = []
+    for qid in ind.measures:
+        q = ctx.ins.question(qid)
+        if not q.version(ctx.year):
+            continue
+        start = max(q.compare_from(ctx.year), ctx.settings.first_year)
+        years = [y for y in range(start, ctx.year + 1) if ctx.qcounts(qid, y, nr.RIKET).get(nr.ALL)]
+        out.append((qid, len(years)))
+    if not any(n >= ctx.settings.chart_min_years for _, n in out):
+        return []
+    return [qid for qid, n in out if n >= 1]
+
+
+def _series_label(ins, qid: str, group: str, multi_question: bool) -> str:
+    q = ins.question(qid)
+    s = ins.survey(q.survey)
+    base = {"deltagare_pagaende": "Pågående", "deltagare_avslut": "Avslut"}.get(s.id, s.name)
+    if multi_question:
+        base += f", fråga {q.current.number}"
+    if group in ("kvinnor", "man"):
+        base += ", " + ("kvinnor" if group == "kvinnor" else "män")
+    return base
+
+
+def indicator_charts(ctx: Context, ind, first_number: int) -> list[ChartSpec]:
+    """Line charts of an indicator's key figures; split by kind of key figure (Ja first)."""
+    measures = _chart_measures(ctx, ind)
+    if not measures:
+        return []
+    kinds = {}
+    for qid in measures:
+        kinds.setdefault(ctx.ins.key_figure_kind(qid, ctx.year), []).append(qid)
+    ordered = sorted(kinds.items(), key=lambda kv: kv[0] != "ja")
+    specs = []
+    for i, (kind, qids) in enumerate(ordered, start=1):
+        number = str(first_number) if len(ordered) == 1 else f"{first_number}.{i}"
+        specs.append(_line_chart(ctx, ind, number, kind, qids))
+    return specs
+
+
+def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> ChartSpec:
+    ins = ctx.ins
+    years = list(range(ctx.settings.first_year, ctx.year + 1))
+    per_survey = {}
+    for qid in qids:
+        per_survey.setdefault(ins.question(qid).survey, []).append(qid)
+    cells = Cells(f"D{number}", ind.number, ctx.forbund)
+    rows = []
+    scopes = [ctx.forbund] + ([nr.RIKET] if ctx.local else [])
+    for order, qid in enumerate(qids):
+        q = ins.question(qid)
+        s = ins.survey(q.survey)
+        start = max(q.compare_from(ctx.year), ctx.settings.first_year)
+        groups = ["kvinnor", "man"] if s.participant and not ctx.local else [nr.ALL]
+        for forbund in scopes:
+            for g in groups:
+                label = _series_label(ins, qid, g, len(per_survey[s.id]) > 1)
+                if ctx.local:
+                    label += ", riket" if forbund == nr.RIKET else ""
+                for y in years:
+                    if y < start or not q.version(y):
+                        continue
+                    c = ctx.visible_groups(qid, y, forbund).get(g)
+                    if not c or not c["n"]:
+                        continue
+                    value = nr.key_figure(c, ins.key_figure_kind(qid, y))
+                    cells.add(row=label, col=str(y), respondent=s.id, question=q.current.number, group=g,
+                              year=y, statistic="nyckeltal", value=value, forbund=forbund)
+                    rows.append({"series": label, "question_order": order,
+                                 "riket": forbund == nr.RIKET and ctx.local})
+    frame = cells.frame()
+    extra = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["series", "question_order", "riket"])
+    frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+    span = f"{ctx.settings.first_year}–{ctx.year}"
+    label = KIND_LABELS[kind]
+    if len(qids) == 1 and "." in number:
+        q = ins.question(qids[0])
+        s = ins.survey(q.survey)
+        who = "avslutade deltagare" if s.id == "deltagare_avslut" else s.name.lower()
+        caption = f"Fråga {q.current.number}, {who}: ”{q.current.text}”, {span}. {label}."
+    else:
+        caption = f"Indikator {ind.number}: {ind.short}, {span}. {label}."
+    groups = []
+    for sid in per_survey:
+        s = ins.survey(sid)
+        name = "deltagare" if s.participant else s.name.lower()
+        if name not in groups:
+            groups.append(name)
+    from nns_text import join_sv
+    note = f"Diagrammet visar förändringen mellan mätningarna för {join_sv(groups)}."
+    if ctx.local:
+        note += " Streckade linjer visar riket."
+    return ChartSpec(number, caption, "line", frame, y_label=label, note=note)
+
+
+def all_charts(ctx: Context) -> dict[int, list[ChartSpec]]:
+    """The line charts per indicator number, numbered in report order."""
+    out = {}
+    n = 1
+    for ind in ctx.ins.indicators:
+        charts = indicator_charts(ctx, ind, n)
+        if charts:
+            out[ind.number] = charts
+            n += 1
+    return out
+
+
+def diagram_13(ctx: Context, number: int) -> ChartSpec:
+    """Share of closing-survey participants in each indicator's key figure, report year."""
+    ins = ctx.ins
+    cells = Cells(f"D{number}", forbund=ctx.forbund)
+    rows = []
+    groups = ["kvinnor", "man"] if not ctx.local else [nr.ALL]
+    for ind in ins.indicators:
+        for order, qid in enumerate(ind.measures):
+            q = ins.question(qid)
+            if q.survey != "deltagare_avslut" or not q.version(ctx.year):
+                continue
+            kind = ins.key_figure_kind(qid, ctx.year)
+            for g in groups:
+                c = ctx.visible_groups(qid, ctx.year).get(g)
+                if not c or not c["n"]:
+                    continue
+                label = f"Indikator {ind.number}, fråga {q.current.number}"
+                value = nr.key_figure(c, kind)
+                cells.add(row=label, col=g, respondent=q.survey, question=q.current.number,
+                          group=g, year=ctx.year, statistic="nyckeltal", value=value)
+                rows.append({"series": label + f", {'kvinnor' if g == 'kvinnor' else 'män' if g == 'man' else 'samtliga'}",
+                             "question_order": order, "riket": False, "indicator_number": ind.number})
+    frame = cells.frame()
+    extra = pd.DataFrame(rows)
+    frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+    frame["indicator"] = frame["indicator_number"].astype(str)
+    frame = frame.drop(columns=["indicator_number"])
+    caption = f"Andelen deltagare vid avslut vars svar ingår i nyckeltalet för respektive indikator, {ctx.year}."
+    note = ("Nyckeltalet är andelen klart positiva svar, för indikator 7 andelen positiva svar och för "
+            "fråga 8 andelen som svarat ja.")
+    return ChartSpec(str(number), caption, "bars", frame, y_label="Andel i nyckeltalet", note=note)

@@ -1,0 +1,133 @@
+"""Seaborn charts from chart specifications (:class:`nns_specs.ChartSpec`).
+
+One colour per respondent group (survey), the same in every chart and table,
+from the Okabe–Ito palette, which stays distinguishable with the common forms
+of colour blindness. Kvinnor are drawn with solid lines, män with dashed
+lines; in local reports the nation is a thin dashed line of the same colour.
+"""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+#: Okabe–Ito colours per survey.
+SURVEY_COLOURS = {
+    "deltagare_pagaende": "#0072B2",   # blue
+    "deltagare_avslut": "#D55E00",     # vermillion
+    "personal": "#009E73",             # bluish green
+    "chefsgrupp": "#CC79A7",           # reddish purple
+    "styrelse": "#E69F00",             # orange
+    "remittent": "#56B4E9",            # sky blue
+}
+MARKERS = ["o", "s", "^", "D"]
+FONT = "DejaVu Sans"
+
+_THEMED = False
+
+
+def _theme():
+    global _THEMED
+    if not _THEMED:
+        sns.set_theme(style="whitegrid", context="paper", font=FONT,
+                      rc={"axes.edgecolor": "#888888", "grid.color": "#e4e4e4", "svg.hashsalt": "nnsreport",
+                          "figure.dpi": 100})
+        _THEMED = True
+
+
+def draw(spec):
+    """A matplotlib Figure for a chart spec."""
+    _theme()
+    return _draw_bars(spec) if spec.kind == "bars" else _draw_lines(spec)
+
+
+def _int_values(frame):
+    ok = frame["value"].map(lambda v: str(v).isdigit())
+    out = frame[ok].copy()
+    out["v"] = out["value"].astype(int)
+    out["y"] = out["year"].astype(int)
+    return out
+
+
+def _draw_lines(spec):
+    data = _int_values(spec.cells)
+    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    handles = []
+    series_order = list(dict.fromkeys(data["series"]))
+    for series in series_order:
+        rows = data[data["series"] == series].sort_values("y")
+        first = rows.iloc[0]
+        colour = SURVEY_COLOURS.get(first["respondent"], "#444444")
+        dashed = first["group"] == "man"
+        riket = bool(first["riket"])
+        style = dict(
+            color=colour, marker=MARKERS[int(first["question_order"]) % len(MARKERS)],
+            linestyle=(0, (4, 2)) if dashed or riket else "-",
+            linewidth=1.0 if riket else 1.8, markersize=3.5 if riket else 5,
+            alpha=0.65 if riket else 1.0,
+        )
+        sns.lineplot(x=rows["y"].to_numpy(), y=rows["v"].to_numpy(), ax=ax, legend=False, **style)
+        if not riket:
+            last = rows.iloc[-1]
+            ax.annotate(f"{last['v']}", (last["y"], last["v"]), textcoords="offset points", xytext=(5, -3),
+                        fontsize=7, color=colour)
+        handles.append(Line2D([0], [0], label=series, **style))
+    years = sorted(data["y"].unique()) if len(data) else []
+    all_years = list(range(min(years), max(years) + 1)) if years else []
+    ax.set_xticks(all_years)
+    ax.set_xlim(all_years[0] - 0.3, all_years[-1] + 0.5) if all_years else None
+    lo, hi = (data["v"].min(), data["v"].max()) if len(data) else (0, 100)
+    ax.set_ylim(max(0, (lo // 10) * 10 - 5), min(100, (hi // 10) * 10 + 12))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
+    ax.set_xlabel("")
+    ax.set_ylabel(spec.y_label, fontsize=8)
+    ax.tick_params(labelsize=8)
+    ncol = 2 if len(handles) > 3 else len(handles) or 1
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=ncol, fontsize=7.5,
+              frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_bars(spec):
+    data = _int_values(spec.cells)
+    labels = list(dict.fromkeys(data["row"]))
+    groups = list(dict.fromkeys(data["group"]))
+    fig, ax = plt.subplots(figsize=(6.4, 0.2 * len(labels) * max(len(groups), 1) + 0.9))
+    height = 0.8 / max(len(groups), 1)
+    colour = SURVEY_COLOURS["deltagare_avslut"]
+    names = {"kvinnor": "Kvinnor", "man": "Män", "samtliga": "Samtliga"}
+    for gi, g in enumerate(groups):
+        rows = data[data["group"] == g].set_index("row").reindex(labels)
+        ys = [i + gi * height - 0.4 + height / 2 for i in range(len(labels))]
+        bars = ax.barh(ys, rows["v"].fillna(0), height=height * 0.92, color=colour,
+                       alpha=1.0 if gi == 0 else 0.5, hatch=None if gi == 0 else "///", edgecolor="white",
+                       label=names.get(g, g))
+        for y, v in zip(ys, rows["v"]):
+            if v == v:
+                ax.text(v + 1, y, f"{int(v)}\u00a0%", va="center", fontsize=7)
+        del bars
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 105)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel(spec.y_label, fontsize=8)
+    if len(groups) > 1:
+        ax.legend(loc="lower right", fontsize=7.5, frameon=True)
+    fig.tight_layout()
+    return fig
+
+
+def png_bytes(fig, dpi: int = 150) -> bytes:
+    """The figure as PNG, with no timestamp or software version in the file."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
