@@ -28,16 +28,11 @@ SURVEY_COLOURS = {
 MARKERS = ["o", "s", "^", "D"]
 FONT = "DejaVu Sans"
 
-_THEMED = False
-
-
 def _theme():
-    global _THEMED
-    if not _THEMED:
-        sns.set_theme(style="whitegrid", context="paper", font=FONT,
-                      rc={"axes.edgecolor": "#888888", "grid.color": "#e4e4e4", "svg.hashsalt": "nnsreport",
-                          "figure.dpi": 100})
-        _THEMED = True
+    """Set the charts' theme (every time: a kernel shared by many notebooks may have changed it)."""
+    sns.set_theme(style="whitegrid", context="paper", font=FONT,
+                  rc={"axes.edgecolor": "#888888", "grid.color": "#e4e4e4", "svg.hashsalt": "nnsreport",
+                      "figure.dpi": 100})
 
 
 def draw(spec):

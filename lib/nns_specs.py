@@ -38,14 +38,18 @@ class TableSpec:
     layout: str = "plain"
     footnotes: tuple[str, ...] = ()
     stub_label: str = ""
-    notes: tuple[str, ...] = ()
+    label_text: str = ""
 
     @property
     def anchor(self) -> str:
+        if self.label_text:
+            return self.label_text.lower().replace(" ", "-")
         return "tabell-" + self.number.replace(".", "-").lower()
 
     @property
     def label(self) -> str:
+        if self.label_text:
+            return self.label_text
         return f"Tabell {self.number}" if self.number[0].isdigit() else f"Bilaga {self.number[1:]}"
 
     def figures(self) -> pd.DataFrame:
@@ -665,6 +669,74 @@ def _forbund_all(ctx: Context, survey_id: str) -> int:
 
 
 # ---------------------------------------------------------------------------
+# Tables of text from the instrument: Bild 1, Bilaga 2 and the scales
+# ---------------------------------------------------------------------------
+
+def categorisation(ctx: Context) -> TableSpec:
+    """Bild 1: how answers are grouped into categories, from the instrument."""
+    ins = ctx.ins
+    cells = Cells("bild-1")
+    cats = ins.categories
+    names = {"negativt": "Negativt", "varken": "Varken eller", "positivt": "Positivt"}
+    owner = {o: c for c in ("negativt", "varken", "positivt") for o in cats[c]}
+    for sid, scale in ins.scales.items():
+        if scale.yes_no:
+            continue
+        for i, text in enumerate(scale.options, start=1):
+            cells.add(row=f"Svarsskala {sid}", col_group=names[owner[i]], col=str(i), statistic="", value=text)
+    for sid, scale in ins.scales.items():
+        if scale.yes_no:
+            no, yes = scale.options
+            cells.add(row=f"Svarsskala {sid} (fråga 8, avslut)", col_group=names["negativt"], col="1",
+                      statistic="", value=no)
+            cells.add(row=f"Svarsskala {sid} (fråga 8, avslut)", col_group=names["positivt"], col="4",
+                      statistic="", value=yes)
+    for i in range(1, 7):
+        if i in cats["klart_positivt"]:
+            cells.add(row="Klart positiva", col_group=names[owner[i]], col=str(i), statistic="", value="klart positivt")
+    frame = cells.frame()
+    frame["value"] = frame["value"].replace("", "")
+    notes = ("Nyckeltalet är andelen klart positiva svar, utom för indikator 7 där det är andelen positiva "
+             "svar och för fråga 8 i avslutsenkäten där det är andelen som svarat ja.",)
+    return TableSpec("bild-1", "Kategorisering av enkätsvar.", frame, label_text="Bild 1", footnotes=notes,
+                     stub_label="")
+
+
+def bilaga_2(ctx: Context) -> TableSpec:
+    """Bilaga 2: the indicators and their measures, from the instrument."""
+    ins = ctx.ins
+    cells = Cells("B2")
+    for ind in ins.indicators:
+        group = f"{ind.number}. {ind.text}"
+        if not ind.measures:
+            cells.add(row_group=group, row=ind.register_study, col="Mått (respondent, svarsskala)",
+                      statistic="", value="")
+            continue
+        for qid in ind.measures:
+            q = ins.question(qid)
+            v = q.version(ctx.year)
+            if v is None:
+                continue
+            s = ins.survey(q.survey)
+            cells.add(row_group=group, row=v.text, col="Mått (respondent, svarsskala)", statistic="",
+                      value=f"{s.measure_label}, fråga {v.number}, svarsskala {v.scale}")
+    n = sum(1 for q in ins.questions.values() if q.version(ctx.year))
+    notes = (f"Sammanlagt {n} mått. Bakgrundsvariabler: kön för deltagarenkäterna, anställning för "
+             "remittenterna.",)
+    return TableSpec("B2", "Indikatorerna och måtten kopplade till dem.", cells.frame(), layout="text",
+                     footnotes=notes, stub_label="Mått")
+
+
+def scales(ctx: Context) -> TableSpec:
+    cells = Cells("B2-skalor")
+    for sid, scale in ctx.ins.scales.items():
+        options = list(reversed(scale.options)) if scale.yes_no else scale.options
+        for i, text in enumerate(options, start=1):
+            cells.add(row=str(i), col=f"Skala {sid}", statistic="", value=f"{text}" + ("" if scale.yes_no else f" ({i})"))
+    return TableSpec("B2-skalor", "Svarsskalor.", cells.frame(), label_text="Svarsskalor", stub_label="")
+
+
+# ---------------------------------------------------------------------------
 # All tables of a report
 # ---------------------------------------------------------------------------
 
@@ -840,9 +912,14 @@ def all_charts(ctx: Context) -> dict[int, list[ChartSpec]]:
     return out
 
 
-def diagram_13(ctx: Context, number: int) -> ChartSpec:
-    """Share of closing-survey participants in each indicator's key figure, report year."""
+def diagram_13(ctx: Context, number: int | None = None) -> ChartSpec:
+    """Share of closing-survey participants in each indicator's key figure, report year.
+
+    Numbered after the indicators' line charts (13 in the 2022 report).
+    """
     ins = ctx.ins
+    if number is None:
+        number = len(all_charts(ctx)) + 1
     cells = Cells(f"D{number}", forbund=ctx.forbund)
     rows = []
     groups = ["kvinnor", "man"] if not ctx.local else [nr.ALL]

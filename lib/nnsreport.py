@@ -577,3 +577,54 @@ def slug(name: str) -> str:
             dash = True
     result = "".join(out).strip("-")[:80].strip("-")
     return result or "forbund"
+
+
+# ---------------------------------------------------------------------------
+# Public API implemented in the modules beside this one (great_tables style:
+# small modules by concern, one front door). Imported lazily to keep this
+# module's import light and free of cycles.
+# ---------------------------------------------------------------------------
+
+_PUBLIC = {
+    "Context": "nns_specs", "TableSpec": "nns_specs", "ChartSpec": "nns_specs",
+    "all_tables": "nns_specs", "all_charts": "nns_specs", "indicator_tables": "nns_specs",
+    "indicator_charts": "nns_specs", "indicator_development": "nns_specs", "table_1": "nns_specs",
+    "table_2": "nns_specs", "tables_3_4": "nns_specs", "table_20": "nns_specs", "table_21": "nns_specs",
+    "bilaga_1": "nns_specs", "bilaga_2": "nns_specs", "categorisation": "nns_specs", "scales": "nns_specs",
+    "diagram_13": "nns_specs", "figures": "nns_specs", "suppress": "nns_specs",
+    "to_gt": "nns_tables", "draw": "nns_charts",
+    "context": "nns_notebook", "show_table": "nns_notebook", "show_chart": "nns_notebook",
+    "show_markdown": "nns_notebook", "indicator_chapter": "nns_notebook",
+    "variables": "nns_prose", "commentary": "nns_prose",
+}
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nnsreport' has no attribute '{name}'")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def find_forbund(agg: Aggregated, name: str, year: int) -> str:
+    """The förbund's name as written in the data, or a Swedish error listing the closest names.
+
+    Matching ignores case, spacing and punctuation ("degerfors karlskoga"
+    finds "Degerfors/Karlskoga").
+    """
+    import difflib
+
+    from nns_errors import UnknownForbundError
+
+    known = agg.forbund(year)
+    if name in known:
+        return name
+    by_slug = {slug(k): k for k in known}
+    if slug(name) in by_slug:
+        return by_slug[slug(name)]
+    close = difflib.get_close_matches(slug(name), list(by_slug), n=3, cutoff=0.5)
+    hint = f" Menade du: {', '.join(by_slug[c] for c in close)}?" if close else ""
+    raise UnknownForbundError(f"Förbundet '{name}' har inga svar {year}.{hint} "
+                              f"Kör 'nnsreport forbund --year {year}' för hela listan.")

@@ -1,0 +1,96 @@
+"""What the notebooks call: build a context, then display chapters, tables and charts.
+
+Each display carries, in its output metadata under ``nnsreport``, what the
+renderer and figures.csv need (caption, anchor, alt text, the cells shown), so
+the executed notebook is the single record of what the report shows.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+import nnsreport as nr
+import nns_prose as prose
+import nns_specs as sp
+
+MIME_META = "nnsreport"
+
+
+def context(ar: int, forbund: str | None = None, data: str | None = None,
+            installningar: str | None = None) -> sp.Context:
+    """The report context for a year and the nation (forbund=None) or one förbund."""
+    settings = nr.load_settings(installningar) if installningar else nr.load_settings()
+    settings = settings.replace(year=int(ar))
+    agg = nr.load_aggregated(settings, data if data else None)
+    forbund = nr.find_forbund(agg, forbund, int(ar)) if forbund else nr.RIKET
+    return sp.Context(agg, nr.Scope(int(ar), forbund), settings)
+
+
+def _display(data: dict, metadata: dict | None = None) -> None:
+    from IPython.display import display
+
+    display(data, raw=True, metadata={MIME_META: metadata} if metadata else None)
+
+
+def show_markdown(text: str) -> None:
+    """Markdown that becomes part of the report."""
+    if text:
+        _display({"text/markdown": text, "text/plain": text})
+
+
+def _caption_markdown(label: str, caption: str, anchor: str) -> str:
+    return f"[**{label}**]{{#{anchor}}} {caption}"
+
+
+def show_table(spec: sp.TableSpec) -> None:
+    """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata."""
+    import nns_tables
+
+    meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "layout": spec.layout, "figures": spec.figures().to_dict(orient="split")["data"],
+            "display": spec.display().to_dict(orient="split")}
+    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+             {"kind": "caption", "for": spec.anchor})
+    _display({"text/html": nns_tables.to_html(spec), "text/plain": f"{spec.label} {spec.caption}"}, meta)
+
+
+def show_chart(spec: sp.ChartSpec) -> None:
+    """A chart: caption as Markdown, the PNG with its alt text, and the note below it."""
+    import nns_charts
+
+    png = nns_charts.png_bytes(nns_charts.draw(spec))
+    alt = spec.alt_text()
+    meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
+    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+             {"kind": "caption", "for": spec.anchor})
+    _display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": alt}, meta)
+    if spec.note:
+        show_markdown(spec.note)
+
+
+@dataclass(frozen=True)
+class IndicatorChapter:
+    heading: str
+    description: str
+    tables: list
+    charts: list
+    commentary: str
+
+
+def indicator_chapter(ctx: sp.Context, number: int) -> IndicatorChapter:
+    """Everything of one indicator's chapter, in the report's order."""
+    ind = ctx.ins.indicator(int(number))
+    charts = sp.all_charts(ctx).get(ind.number, [])
+    return IndicatorChapter(
+        heading=prose.indicator_heading(ctx, ind),
+        description=prose.indicator_description(ctx, ind),
+        tables=sp.indicator_tables(ctx, ind),
+        charts=charts,
+        commentary=prose.commentary(ctx, ind),
+    )
+
+
+def image_path(path: str | Path) -> str:
+    return str(Path(path))

@@ -1,0 +1,351 @@
+"""Prose from data: computed values for the text, indicator descriptions, commentary.
+
+* :func:`variables` — every number the prose chapters print, for ``_variables.yml``
+  (used as ``{{< var name >}}``), formatted the Swedish way;
+* :func:`indicator_description` — the indicator's text and measures, with the
+  changes to its questions from the instrument history;
+* :func:`commentary` — the analyst's commentary for an indicator and year
+  (an editable Markdown file), or an automatic draft of factual sentences,
+  marked as a draft, when no file exists.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nnsreport as nr
+import nns_specs as sp
+from nns_text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, number_word
+
+ORDINALS = ["", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde",
+            "tionde", "elfte", "tolfte", "trettonde", "fjortonde", "femtonde"]
+
+
+def ordinal(n: int) -> str:
+    """Swedish ordinal word.
+
+    >>> ordinal(6)
+    'sjätte'
+    """
+    return ORDINALS[n] if 0 < n < len(ORDINALS) else f"{n}:e"
+
+
+# ---------------------------------------------------------------------------
+# Indicator chapters
+# ---------------------------------------------------------------------------
+
+def indicator_heading(ctx: sp.Context, ind) -> str:
+    return f"# Indikator {ind.number} {{#indikator-{ind.number}}}"
+
+
+def _measure_line(ins, qid: str, year: int, natural: int) -> str:
+    q = ins.question(qid)
+    v = q.version(year)
+    s = ins.survey(q.survey)
+    new = f" – ny från {q.from_year}" if q.from_year > natural and s.from_year < q.from_year else ""
+    return f"- {v.text} ({s.measure_label}, fråga {v.number}{new})"
+
+
+def indicator_description(ctx: sp.Context, ind) -> str:
+    """The indicator's text and its measures as Markdown."""
+    ins = ctx.ins
+    lines = ["::: {.indikator}", f"**{ind.text}**", ""]
+    if not ind.measures:
+        lines += [
+            f"Indikatorn ingår inte i enkätundersökningen ({ind.register_study.lower()}). Den är tänkt att "
+            "följas upp med registerdata, men någon fast rutin för en årlig mätning finns ännu inte. "
+            "Därför redovisas inga resultat för den i rapporten.",
+            ":::",
+        ]
+        return "\n".join(lines)
+    natural = ctx.year - ctx.settings.comparison_years + 1
+    measures = [m for m in ind.measures if ins.question(m).version(ctx.year)]
+    lines += ["Mått:", ""]
+    for qid in measures:
+        lines.append(_measure_line(ins, qid, ctx.year, natural))
+        q = ins.question(qid)
+        dependants = [d for d in measures if ins.question(d).condition
+                      and ins.question(d).survey == q.survey
+                      and ins.question(d).condition.question == q.version(ctx.year).number]
+        if dependants:
+            nums = join_sv([ins.question(d).version(ctx.year).number for d in dependants])
+            lines.append(f"- *Den som svarat {ins.question(dependants[0]).condition.answer.lower()} besvarar "
+                         f"även frågorna {nums}:*")
+    earlier = []
+    for qid in measures:
+        q = ins.question(qid)
+        for before, after in q.changes():
+            if natural < after.from_year <= ctx.year and before.text != after.text:
+                s = ins.survey(q.survey)
+                earlier.append((after.from_year - 1, f"- {before.text} ({s.measure_label}, fråga {before.number})"))
+    if earlier:
+        last = max(y for y, _ in earlier)
+        lines += ["", f"Tidigare mått (till och med {last}):", ""] + [line for _, line in earlier]
+    lines.append(":::")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Commentary
+# ---------------------------------------------------------------------------
+
+def commentary_path(ctx: sp.Context, ind) -> Path:
+    base = ctx.settings.path("commentary") / str(ctx.year)
+    if ctx.local:
+        base = base / nr.slug(ctx.forbund)
+    return base / f"indikator-{ind.number:02d}.md"
+
+
+def commentary(ctx: sp.Context, ind) -> str:
+    """The commentary for an indicator: the analyst's file, or an automatic draft."""
+    if not ind.measures:
+        return ""
+    path = commentary_path(ctx, ind)
+    head = "## Kommentar till resultatet"
+    if path.exists():
+        return f"{head}\n\n{path.read_text(encoding='utf-8').strip()}\n"
+    rel = path.relative_to(ctx.settings.root) if path.is_relative_to(ctx.settings.root) else path
+    sentences = draft_sentences(ctx, ind)
+    return "\n".join([
+        head, "", "::: {.utkast}",
+        f"*Automatiskt utkast: ingen kommentar är skriven ännu. Ersätt texten genom att skriva filen `{rel}`.*",
+        "", " ".join(sentences), ":::", "",
+    ])
+
+
+def _kf(ctx, qid, year, group=nr.ALL, forbund=None):
+    c = ctx.visible_groups(qid, year, forbund).get(group)
+    if not c or not c["n"]:
+        return None
+    return nr.key_figure(c, ctx.ins.key_figure_kind(qid, year))
+
+
+def _measure_name(ins, qid, year) -> str:
+    q = ins.question(qid)
+    s = ins.survey(q.survey)
+    where = {"deltagare_pagaende": "i pågåendeenkäten", "deltagare_avslut": "i avslutsenkäten"}.get(
+        s.id, f"till {s.name.lower()}")
+    return f"fråga {q.version(year).number} {where}"
+
+
+def draft_sentences(ctx: sp.Context, ind) -> list[str]:
+    """A few factual sentences from the figures: change, gender gap, the group that stands out."""
+    ins = ctx.ins
+    year, prev = ctx.year, ctx.year - 1
+    measures = [m for m in ind.measures if ins.question(m).version(year)]
+    out = []
+    changes = []
+    for qid in measures:
+        q = ins.question(qid)
+        if q.compare_from(year) > prev:
+            continue
+        a, b = _kf(ctx, qid, prev), _kf(ctx, qid, year)
+        if a is not None and b is not None:
+            changes.append((abs(b - a), qid, a, b))
+    kind = "positiva" if ind.key_figure == "positivt" else "klart positiva"
+    if changes:
+        _, qid, a, b = max(changes, key=lambda c: (c[0], -measures.index(c[1])))
+        if a == b:
+            out.append(f"Nyckeltalen är desamma som {prev} för alla mått.")
+        else:
+            verb = "ökat" if b > a else "minskat"
+            out.append(f"Störst förändring sedan {prev} har {_measure_name(ins, qid, year)}, där andelen "
+                       f"{kind} svar har {verb} från {fmt_pct(a, True)} till {fmt_pct(b, True)} "
+                       f"({fmt_signed(b - a)} procentenheter).")
+    else:
+        out.append(f"Måtten kan inte jämföras med {prev}.")
+    gaps = []
+    for qid in measures:
+        if not ins.survey(ins.question(qid).survey).participant:
+            continue
+        k, m = _kf(ctx, qid, year, "kvinnor"), _kf(ctx, qid, year, "man")
+        if k is not None and m is not None:
+            gaps.append((abs(k - m), qid, k, m))
+    if gaps:
+        gap, qid, k, m = max(gaps, key=lambda g: (g[0], -measures.index(g[1])))
+        if gap <= 2:
+            out.append("Kvinnor och män svarar nästan lika på alla deltagarfrågor.")
+        else:
+            out.append(f"Skillnaden mellan kvinnor och män är störst för {_measure_name(ins, qid, year)}: "
+                       f"{fmt_pct(k, True)} av kvinnorna och {fmt_pct(m, True)} av männen.")
+    levels = [(v, qid) for qid in measures if (v := _kf(ctx, qid, year)) is not None]
+    surveys = {ins.question(q).survey for _, q in levels}
+    if len(surveys) > 1:
+        hi, lo = max(levels), min(levels)
+        out.append(f"Högst nyckeltal har {_measure_name(ins, hi[1], year)} ({fmt_pct(hi[0], True)}) och lägst "
+                   f"{_measure_name(ins, lo[1], year)} ({fmt_pct(lo[0], True)}).")
+    if ctx.local:
+        above = below = 0
+        for v, qid in levels:
+            nat = _kf(ctx, qid, year, forbund=nr.RIKET)
+            if nat is None:
+                continue
+            above += v > nat
+            below += v < nat
+        if above or below:
+            out.append(f"Förbundet ligger över riket på {number_word(above, True)} och under riket på "
+                       f"{number_word(below, True)} av {number_word(len(levels), True)} mått.")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Values for the prose chapters
+# ---------------------------------------------------------------------------
+
+def _total_responses(agg, year, forbund=nr.RIKET) -> int:
+    r = nr.responses(agg, year, forbund)
+    if not len(r):
+        return 0
+    return int(r.xs(nr.ALL, level="group")["responses"].sum())
+
+
+def development_sentence(n: int, up: int, flat: int, down: int, prev: int, who: str = "") -> str:
+    """The sentence that states table 20's outcomes for one column.
+
+    >>> development_sentence(15, 8, 7, 0, 2021)
+    'Av 15 uppföljda indikatorer syns en ökning i åtta av dem jämfört med 2021, sju visar varken ökning eller minskning och ingen visar en minskning.'
+    >>> development_sentence(8, 2, 6, 0, 2021, "kvinnor")
+    'För kvinnor syns en ökning i två av de åtta indikatorer som har könsuppdelade mått, varken ökning eller minskning i sex och en minskning i ingen.'
+    """
+    def count(k):
+        return "ingen" if k == 0 else number_word(k)
+
+    if not n:
+        return f"Ingen indikator kan jämföras med {prev}." if not who else \
+            f"För {who} finns inga mått som kan jämföras med {prev}."
+    if not who:
+        return (f"Av {fmt_int(n)} uppföljda indikatorer syns en ökning i {count(up)} av dem jämfört med {prev}, "
+                f"{count(flat)} visar varken ökning eller minskning och {count(down)} visar en minskning.")
+    return (f"För {who} syns en ökning i {count(up)} av de {number_word(n)} indikatorer som har könsuppdelade "
+            f"mått, varken ökning eller minskning i {count(flat)} och en minskning i {count(down)}.")
+
+
+def table_20_summary(ctx: sp.Context) -> dict:
+    """Counts of the table-20 outcomes per column and the sentences that state them."""
+    out = {}
+    prev = ctx.year - 1
+    inds = nr.measured_indicators(ctx.ins, ctx.year)
+    for gid, who in ((nr.ALL, ""), ("kvinnor", "kvinnor"), ("man", "män")):
+        outcomes = {}
+        for ind in inds:
+            o, _ = sp.indicator_development(ctx, ind, gid)
+            if o is not None:
+                outcomes.setdefault(o, []).append(ind.number)
+        n = sum(len(v) for v in outcomes.values())
+        key = {"samtliga": "totalt", "kvinnor": "kvinnor", "man": "man"}[gid]
+        out[f"utv_{key}_antal"] = n
+        for o in ("okning", "varken", "minskning"):
+            out[f"utv_{key}_{o}"] = len(outcomes.get(o, []))
+            out[f"utv_{key}_{o}_lista"] = join_sv(outcomes.get(o, [])) or "ingen"
+        up, flat, down = (len(outcomes.get(o, [])) for o in ("okning", "varken", "minskning"))
+        sentence = development_sentence(n, up, flat, down, prev, who)
+        out[f"utv_{key}_mening"] = sentence
+    return out
+
+
+def variables(ctx: sp.Context) -> dict:
+    """Every computed value the prose chapters use, formatted for print."""
+    agg, ins, year = ctx.agg, ctx.ins, ctx.year
+    prev = year - 1
+    v: dict[str, object] = {"ar": year, "foregaende_ar": prev, "forsta_ar": ctx.settings.first_year}
+    nationally = agg.forbund_nationally(year)
+    forbund = agg.forbund(year)
+    v["antal_forbund"] = len(forbund)
+    v["antal_forbund_nationellt"] = nationally if nationally else "–"
+    v["andel_forbund"] = fmt_pct(nr.percent(len(forbund), nationally), True) if nationally else "–"
+    total = _total_responses(agg, year)
+    v["antal_svar"] = fmt_int(total)
+    for k, y in (("antal_svar_foregaende", prev), ("antal_svar_tva_ar_sedan", year - 2)):
+        v[k] = fmt_int(_total_responses(agg, y)) if y in agg.years else "–"
+    before = _total_responses(agg, prev) if prev in agg.years else None
+    v["svar_utveckling"] = ("ökat" if total > before else "minskat" if total < before else "är oförändrat") \
+        if before is not None else "kan inte jämföras"
+    before_f = len(agg.forbund(prev)) if prev in agg.years else None
+    v["forbund_utveckling"] = ("ökat" if len(forbund) > before_f else "minskat" if len(forbund) < before_f
+                               else "är oförändrat") if before_f is not None else "kan inte jämföras"
+    new = sp.new_forbund(ctx)
+    left = set(agg.forbund(prev)) - set(forbund) if before_f is not None else set()
+    v["nya_forbund"] = number_word(len(new))
+    v["slutade_forbund"] = number_word(len(left))
+    first = agg.national.get("first_report_year", ctx.settings.first_year)
+    v["rapportnummer"] = ordinal(year - first + 1)
+    v["insamlingsperiod"] = agg.national.get("collection_period", {}).get(year, "")
+    v["forbund_kalla_ar"] = year + 1
+
+    # which surveys each förbund used
+    surveys = ins.surveys_in(year)
+    used = agg.responses[(agg.responses["year"] == year)].groupby(["forbund", "survey"])["responses"].sum()
+    used = used[used > 0]
+    per = used.reset_index().groupby("forbund")["survey"].nunique()
+    all_types = int((per == len(surveys)).sum())
+    v["forbund_alla_enkater"] = number_word(all_types)
+    v["forbund_alla_enkater_andel"] = fmt_pct(nr.percent(all_types, len(forbund)), True) if forbund else "–"
+    for s in surveys:
+        users = int((used.reset_index()["survey"] == s.id).sum())
+        v[f"forbund_{s.id}"] = users
+        v[f"svar_{s.id}"] = fmt_int(int(nr.responses(agg, year).loc[(s.id, nr.ALL), "responses"])) \
+            if (s.id, nr.ALL) in nr.responses(agg, year).index else "0"
+    v["forbund_remittent_minoritet"] = "En majoritet" if v.get("forbund_remittent", 0) * 2 < len(forbund) else \
+        "En minoritet"
+    # gender shares (tables 3 and 4)
+    for s in [s for s in surveys if s.participant]:
+        r = nr.responses(agg, year)
+        tot = int(r.loc[(s.id, nr.ALL), "responses"]) if (s.id, nr.ALL) in r.index else 0
+        for g in ins.backgrounds[s.background].groups:
+            n = int(r.loc[(s.id, g.id), "responses"]) if (s.id, g.id) in r.index else 0
+            v[f"andel_{s.id}_{g.id}"] = fmt_pct(nr.percent(n, tot), True) if tot else "–"
+    rem = ins.backgrounds["anstallning"]
+    r = nr.responses(agg, year)
+    annan = int(r.loc[("remittent", rem.missing), "responses"]) if ("remittent", rem.missing) in r.index else 0
+    v["remittent_annan"] = capitalize(number_word(annan)) if annan != 1 else "En"
+    v["remittent_annan_text"] = ("En respondent har svarat att hen är anställd någon annanstans"
+                                 if annan == 1 else
+                                 f"{capitalize(number_word(annan))} respondenter har svarat att de är anställda "
+                                 "någon annanstans")
+    # internal non-response
+    inr = nr.internal_nonresponse(agg, year)
+    if len(inr):
+        under5 = int((inr["share"] < 5).sum())
+        v["bortfall_antal_fragor"] = len(inr)
+        v["bortfall_under_5"] = under5
+        top = inr.sort_values(["share", "survey"], ascending=[False, True]).head(3)
+        parts = [f"{_measure_name(ins, r.question_id, year)} ({fmt_pct(r.share, True)})" for r in top.itertuples()]
+        v["bortfall_storst"] = join_sv(parts)
+        ind4 = inr[inr["question_id"].isin(ins.indicator(4).measures)]
+        v["bortfall_indikator4"] = join_sv(
+            f"{fmt_pct(r.share, True)} {_measure_name(ins, r.question_id, year).split(' ', 2)[2]}"
+            for r in ind4.itertuples())
+    # table 21 over the whole period
+    years = [y for y in agg.years if ctx.settings.first_year <= y <= year]
+    totals = [_total_responses(agg, y) for y in years]
+    v["period_antal_ar"] = len(years)
+    v["period_matning"] = ordinal(len(years))
+    v["period_totalt"] = fmt_int(sum(totals))
+    v["period_snitt"] = fmt_int(round(sum(totals) / len(totals))) if totals else "–"
+    # table 20
+    v.update(table_20_summary(ctx))
+    v["forsta_rapport_ar"] = first
+    if new or left:
+        v["nya_forbund_mening"] = (f"{capitalize(number_word(len(new)))} förbund tillkom jämfört med {prev}, "
+                                   f"medan {number_word(len(left))} som deltog {prev} inte var med i år.")
+    else:
+        v["nya_forbund_mening"] = f"Samma förbund deltog som {prev}."
+    v["forbund_alla_enkater_mening"] = (
+        f"{capitalize(number_word(all_types))} förbund ({v['forbund_alla_enkater_andel']}) har använt alla "
+        f"{number_word(len(surveys))} enkättyper.")
+    rem_users = v.get("forbund_remittent", 0)
+    if "remittent" in {s.id for s in surveys}:
+        majority = "färre än hälften" if rem_users * 2 < len(forbund) else "hälften eller fler"
+        v["forbund_remittent_mening"] = (
+            f"Enkäten till remittenter, som tillkom {ins.survey('remittent').from_year}, användes av "
+            f"{number_word(rem_users)} förbund – {majority} av de deltagande.")
+    else:
+        v["forbund_remittent_mening"] = ""
+    v["remittent_forsta_ar"] = ins.survey("remittent").from_year
+    v["tabell20_poang"] = number_word(ctx.settings.table20_points_per_measure)
+    v["minsta_antal_svar"] = ctx.settings.min_answers
+    # the number of indicators followed up with surveys
+    v["antal_indikatorer"] = len(ins.indicators)
+    v["antal_indikatorer_matta"] = len(nr.measured_indicators(ins, year))
+    v["antal_matt"] = sum(1 for q in ins.questions.values() if q.version(year))
+    v["antal_enkater"] = number_word(len(surveys))
+    return {k: (str(val) if not isinstance(val, str) else val) for k, val in v.items()}

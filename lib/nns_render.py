@@ -1,0 +1,552 @@
+"""Rendering: the Quarto-shaped book (``_quarto.yml``, ``.qmd`` prose, executed
+notebooks) to a self-contained HTML file and a PDF, with pandoc and Typst.
+
+Quarto itself cannot be installed here, so this module does what ``quarto
+render`` would do for this book, with the same engines:
+
+1. read ``_quarto.yml`` (plus ``_quarto-<profile>.yml``) for the chapter list;
+2. turn each chapter into Markdown: ``.qmd`` prose with ``{{< var … >}}`` and
+   ``{{< embed notebook.ipynb#label >}}`` resolved; notebooks' outputs
+   (Markdown, great_tables HTML, PNG charts with alt text);
+3. one pandoc call parses the whole book into pandoc's AST;
+4. HTML: pandoc writes a standalone page with everything embedded;
+5. PDF: the great_tables HTML tables are parsed by pandoc's HTML reader into
+   real tables (one batched call), given their caption as a repeating header
+   row and right-aligned numbers, written as Typst and compiled by ``typst``
+   with a fixed timestamp, so that the same inputs give the same bytes.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+import nnsreport as nr
+from nns_errors import RenderError
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = "report/templates"
+VAR_RE = re.compile(r"\{\{<\s*var\s+([A-Za-z0-9_.-]+)\s*>\}\}")
+EMBED_RE = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([A-Za-z0-9_-]+)\s*>\}\}")
+LABEL_RE = re.compile(r"^#\|\s*label:\s*(\S+)", re.M)
+MD_FORMAT = "markdown-implicit_figures"
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def pandoc(args: list[str], input_text: str | None = None) -> str:
+    proc = subprocess.run([pandoc_path(), *args], input=input_text, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RenderError(f"pandoc misslyckades: {proc.stderr.strip()[:2000]}", where="pandoc " + " ".join(args[:4]))
+    return proc.stdout
+
+
+# ---------------------------------------------------------------------------
+# The book
+# ---------------------------------------------------------------------------
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def read_book(root: Path, profile: str | None = None) -> dict:
+    """_quarto.yml, merged with _quarto-<profile>.yml when a profile is given."""
+    conf = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
+    if profile:
+        p = root / f"_quarto-{profile}.yml"
+        if p.exists():
+            conf = _merge(conf, yaml.safe_load(p.read_text(encoding="utf-8")))
+    return conf
+
+
+@dataclass(frozen=True)
+class Chapter:
+    path: str           # relative to the project
+    appendix: bool = False
+
+
+def chapters(book: dict) -> list[Chapter]:
+    out = []
+    b = book["book"]
+
+    def walk(items, appendix):
+        for item in items:
+            if isinstance(item, str):
+                out.append(Chapter(item, appendix))
+            elif isinstance(item, dict) and "chapters" in item:
+                walk(item["chapters"], appendix)
+    walk(b.get("chapters", []), False)
+    walk(b.get("appendices", []), True)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Chapters to Markdown
+# ---------------------------------------------------------------------------
+
+class Media:
+    """Images written next to the render, named by content so reruns give the same names."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def png(self, data_b64: str, stem: str) -> str:
+        raw = base64.b64decode(data_b64)
+        name = f"{stem}-{hashlib.sha256(raw).hexdigest()[:10]}.png"
+        (self.folder / name).write_bytes(raw)
+        return f"{self.folder.name}/{name}"
+
+
+def _strip_front_matter(text: str) -> str:
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        if end != -1:
+            return text[end + 4:].lstrip("\n")
+    return text
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def outputs_markdown(outputs: list[dict], media: Media) -> str:
+    """Markdown for a code cell's outputs (tables as raw HTML inside a marked Div)."""
+    parts = []
+    pending_caption = None
+    for out in outputs:
+        if out.get("output_type") == "error":
+            raise RenderError(f"{out.get('ename')}: {out.get('evalue')}", where="notebook")
+        data = out.get("data", {})
+        meta = out.get("metadata", {}).get("nnsreport", {})
+        kind = meta.get("kind")
+        if kind == "caption":
+            pending_caption = _text(data.get("text/markdown"))
+            continue
+        if kind == "table":
+            parts.append("\n".join([
+                f"::: {{.nns-table number=\"{meta['number']}\" layout=\"{meta.get('layout', 'plain')}\"}}",
+                pending_caption or f"**{meta['label']}** {meta['caption']}",
+                "", "```{=html}", _text(data.get("text/html")), "```", ":::",
+            ]))
+            pending_caption = None
+        elif kind == "chart":
+            path = media.png(data["image/png"], meta["anchor"])
+            alt = meta.get("alt", "").replace("]", ")").replace("[", "(")
+            parts.append("\n".join([
+                f"::: {{.nns-figure number=\"{meta['number']}\"}}",
+                pending_caption or f"**{meta['label']}** {meta['caption']}",
+                "", f"![{alt}]({path}){{width=100%}}", ":::",
+            ]))
+            pending_caption = None
+        elif "text/markdown" in data:
+            parts.append(_text(data["text/markdown"]))
+        elif "image/png" in data:
+            parts.append(f"![]({media.png(data['image/png'], 'bild')})")
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def _load_notebook(path: Path) -> dict:
+    if not path.exists():
+        raise RenderError("Den körda notebooken saknas; kör bygget igen.", where=str(path))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def notebook_markdown(path: Path, media: Media, label: str | None = None) -> str:
+    """Markdown for a whole executed notebook, or for the cell with ``#| label: <label>``."""
+    nb = _load_notebook(path)
+    parts = []
+    found = False
+    for cell in nb["cells"]:
+        if cell.get("cell_type") == "markdown":
+            if label is None:
+                parts.append(_text(cell["source"]))
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        m = LABEL_RE.search(_text(cell.get("source")))
+        if label is not None and (not m or m.group(1) != label):
+            continue
+        found = True
+        parts.append(outputs_markdown(cell.get("outputs", []), media))
+    if label is not None and not found:
+        raise RenderError(f"Ingen cell med etiketten '{label}'.", where=str(path))
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def qmd_markdown(path: Path, source_root: Path, build_root: Path, variables: dict, media: Media) -> str:
+    text = _strip_front_matter(path.read_text(encoding="utf-8"))
+
+    def var(m):
+        key = m.group(1)
+        if key not in variables:
+            raise RenderError(f"Variabeln '{key}' finns inte i _variables.yml.", where=str(path))
+        return str(variables[key])
+
+    def embed(m):
+        rel = Path(path.relative_to(source_root)).parent / m.group(1)
+        return notebook_markdown(build_root / rel, media, m.group(2))
+
+    text = EMBED_RE.sub(embed, text)
+    return VAR_RE.sub(var, text)
+
+
+def book_markdown(settings: nr.Settings, scope: nr.Scope, build_root: Path, variables: dict,
+                  media: Media) -> str:
+    root = Path(settings.root)
+    book = read_book(root, "lokal" if scope.local else None)
+    parts = []
+    appendix_started = False
+    for ch in chapters(book):
+        if ch.appendix and not appendix_started:
+            parts.append("```{=typst}\n#show: appendix\n```")
+            appendix_started = True
+        if ch.path.endswith(".ipynb"):
+            parts.append(notebook_markdown(build_root / ch.path, media))
+        else:
+            parts.append(qmd_markdown(root / ch.path, root, build_root, variables, media))
+    return "\n\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Typst: great_tables HTML -> pandoc tables with caption rows
+# ---------------------------------------------------------------------------
+
+def _walk_blocks(blocks, fn):
+    """Apply fn to every block list (depth first); fn returns a new list."""
+    out = []
+    for b in blocks:
+        t = b.get("t")
+        if t == "Div":
+            attr, content = b["c"]
+            b = {"t": "Div", "c": [attr, _walk_blocks(content, fn)]}
+        elif t == "BlockQuote":
+            b = {"t": "BlockQuote", "c": _walk_blocks(b["c"], fn)}
+        out.append(b)
+    return fn(out)
+
+
+def _classes(block) -> list[str]:
+    return block["c"][0][1] if block.get("t") == "Div" else []
+
+
+def _attr(block, key):
+    for k, v in block["c"][0][2]:
+        if k == key:
+            return v
+    return None
+
+
+def _find_tables(blocks) -> list[dict]:
+    found = []
+    for b in blocks:
+        if b.get("t") == "Table":
+            found.append(b)
+        elif b.get("t") == "Div":
+            found += _find_tables(b["c"][1])
+    return found
+
+
+def typst_tables(ast: dict, colours: dict | None = None) -> dict:
+    """Replace every great_tables raw HTML block by a parsed pandoc table with a caption row.
+
+    ``colours`` maps a row-group label fragment (a survey's table label) to its
+    colour; such row groups get a coloured mark, as in the charts.
+    """
+    colours = colours or {}
+    raw = []
+
+    def collect(blocks):
+        for b in blocks:
+            if "nns-table" in _classes(b):
+                for inner in b["c"][1]:
+                    if inner.get("t") == "RawBlock" and inner["c"][0] == "html":
+                        raw.append(inner["c"][1])
+        return blocks
+
+    _walk_blocks(ast["blocks"], collect)
+    if not raw:
+        return ast
+    html = "".join(f'<div id="nnsraw{i}">{h}</div>' for i, h in enumerate(raw))
+    parsed = json.loads(pandoc(["-f", "html", "-t", "json"], html))
+    by_index = {}
+    for b in parsed["blocks"]:
+        if b.get("t") == "Div" and b["c"][0][0].startswith("nnsraw"):
+            tables = _find_tables(b["c"][1])
+            by_index[int(b["c"][0][0][6:])] = tables[0] if tables else None
+    counter = iter(range(len(raw)))
+
+    def replace(blocks):
+        out = []
+        for b in blocks:
+            if "nns-table" in _classes(b):
+                content = b["c"][1]
+                caption = next((x for x in content if x.get("t") in ("Para", "Plain")), None)
+                table = None
+                for inner in content:
+                    if inner.get("t") == "RawBlock" and inner["c"][0] == "html":
+                        table = by_index.get(next(counter))
+                if table is not None:
+                    # the caption repeats with the header on every page, so its
+                    # anchor moves to the block around the table (labels must be unique)
+                    anchor, inlines = _unwrap_anchor(caption["c"] if caption else [])
+                    table = _style_table(copy.deepcopy(table), inlines, _attr(b, "layout") or "plain", colours)
+                    attr = [anchor or b["c"][0][0], b["c"][0][1], b["c"][0][2]]
+                    out.append({"t": "Div", "c": [attr, [table]]})
+                continue
+            out.append(b)
+        return out
+
+    ast["blocks"] = _walk_blocks(ast["blocks"], replace)
+    return ast
+
+
+def _unwrap_anchor(inlines: list) -> tuple[str, list]:
+    """The id of the first Span with one, and the inlines with that Span replaced by its content."""
+    anchor, out = "", []
+    for i in inlines:
+        if i.get("t") == "Span" and i["c"][0][0] and not anchor:
+            anchor = i["c"][0][0]
+            out.extend(i["c"][1])
+        else:
+            out.append(i)
+    return anchor, out
+
+
+def _plain_text(inlines) -> str:
+    out = []
+    for i in inlines:
+        t = i.get("t")
+        if t == "Str":
+            out.append(i["c"])
+        elif t in ("Space", "SoftBreak"):
+            out.append(" ")
+        elif t in ("Strong", "Emph", "Span"):
+            out.append(_plain_text(i["c"] if t != "Span" else i["c"][1]))
+    return "".join(out)
+
+
+def _cell_text(cell) -> str:
+    return " ".join(_plain_text(blk["c"]) for blk in cell[4] if blk.get("t") in ("Plain", "Para"))
+
+
+#: Column widths (fractions of the text width) per table layout: first column, the rest share.
+FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5,
+                "keyfigures": 0.28}
+
+
+def _bold(blocks: list) -> list:
+    return [{"t": blk["t"], "c": [{"t": "Strong", "c": blk["c"]}]} if blk.get("t") in ("Plain", "Para") else blk
+            for blk in blocks]
+
+
+def _style_table(table: dict, caption_inlines: list, layout: str = "plain", colours: dict | None = None) -> dict:
+    """Column widths and alignment by layout; bold row groups with their respondent colour;
+    the caption as the first header row, repeated on every page the table spans.
+
+    pandoc's JSON: Row = [attr, cells]; Cell = [attr, align, rowspan, colspan, blocks];
+    TableBody = [attr, row-head-columns, head rows, body rows].
+    """
+    attr, caption, colspecs, head, bodies, foot = table["c"]
+    ncols = len(colspecs)
+    if ncols > 1:
+        first = FIRST_COLUMN.get(layout, 0.34 if ncols > 4 else 0.45)
+        rest = (1 - first) / (ncols - 1)
+        align_rest = {"t": "AlignLeft"} if layout in ("text", "development") else {"t": "AlignRight"}
+        if layout == "plain" and any(len(_cell_text(c)) > 25 for b in bodies for r in b[3] for c in r[1][1:]):
+            align_rest = {"t": "AlignLeft"}
+        specs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": first}]] + \
+                [[align_rest, {"t": "ColWidth", "c": rest}] for _ in range(ncols - 1)]
+    else:
+        specs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}]]
+    for b in bodies:
+        for row in b[2] + b[3]:
+            cells = row[1]
+            if len(cells) == 1 and cells[0][3] == ncols:
+                blocks = _bold(cells[0][4])
+                label = _cell_text(cells[0])
+                colour = next((c for key, c in (colours or {}).items() if key in label), None)
+                if colour and blocks and blocks[0].get("t") in ("Plain", "Para"):
+                    mark = {"t": "RawInline", "c": ["typst", f'#box(width: 0.6em, height: 0.6em, fill: rgb("{colour}")) ']}
+                    blocks[0]["c"] = [mark] + blocks[0]["c"]
+                cells[0][4] = blocks
+    if caption_inlines:
+        cap_cell = [["", ["nns-caption"], []], {"t": "AlignLeft"}, 1, ncols, [{"t": "Plain", "c": caption_inlines}]]
+        head = [head[0], [[["", [], []], [cap_cell]]] + head[1]]
+    table["c"] = [attr, caption, specs, head, bodies, foot]
+    return table
+
+
+def typst_boxes(ast: dict) -> dict:
+    """Shaded boxes for the indicator description and draft commentary (HTML gets them from CSS)."""
+    styles = {"indikator": ('rgb("#f4f7fa")', 'rgb("#1f4e79")'), "utkast": ('rgb("#fff8e6")', 'rgb("#e69f00")')}
+
+    def box(blocks):
+        out = []
+        for b in blocks:
+            cls = [c for c in _classes(b) if c in styles]
+            if cls:
+                fill, line = styles[cls[0]]
+                out.append({"t": "RawBlock", "c": ["typst", f"#block(fill: {fill}, stroke: (left: 3pt + {line}), "
+                                                            "inset: (x: 8pt, y: 6pt), width: 100%)["]})
+                out.extend(b["c"][1])
+                out.append({"t": "RawBlock", "c": ["typst", "]"]})
+            else:
+                out.append(b)
+        return out
+
+    ast["blocks"] = _walk_blocks(ast["blocks"], box)
+    return ast
+
+
+# ---------------------------------------------------------------------------
+# Render
+# ---------------------------------------------------------------------------
+
+def source_date(settings: nr.Settings, scope: nr.Scope, inputs_hash: str) -> datetime:
+    """The PDF's timestamp: SOURCE_DATE_EPOCH when set, else fixed from the report year."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime(scope.year + 1, 1, 1, tzinfo=timezone.utc)
+
+
+def _font_paths() -> list[str]:
+    import matplotlib
+
+    return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
+
+
+def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Path, formats, agg) -> "nr_result":
+    """Render the book into ``out_dir`` (rapport.html, rapport.pdf); skip when inputs are unchanged."""
+    import nns_build
+    import nns_charts
+    import nns_prose
+    import nns_specs as sp
+
+    root = Path(settings.root)
+    ctx = sp.Context(agg, scope, settings)
+    variables = nns_prose.variables(ctx)
+    if not scope.local:
+        _write_variables(root / "_variables.yml", variables)
+    book = read_book(root, "lokal" if scope.local else None)
+    work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
+    try:
+        media = Media(work / "media")
+        markdown = book_markdown(settings, scope, build_root, variables, media)
+        meta = _metadata(book, scope, variables)
+        templates = root / TEMPLATES
+        key = hashlib.sha256()
+        key.update(markdown.encode())
+        key.update(json.dumps(meta, sort_keys=True).encode())
+        for f in sorted(templates.glob("*")):
+            key.update(f.read_bytes())
+        for f in sorted(media.folder.glob("*")):
+            key.update(f.name.encode())
+        key.update(json.dumps(sorted(formats)).encode())
+        digest = key.hexdigest()
+        stamp = out_dir / ".render-key"
+        targets = [out_dir / f"rapport.{'html' if f == 'html' else 'pdf'}" for f in formats]
+        result = nns_build.BuildResult(out_dir, targets)
+        if stamp.exists() and stamp.read_text() == digest and all(t.exists() for t in targets):
+            result.rendered = False
+            return result
+        (work / "rapport.md").write_text(markdown, encoding="utf-8")
+        (work / "meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+        ast = json.loads(pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
+                                 str(work / "rapport.md")]))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if "html" in formats:
+            _render_html(ast, work, templates, out_dir / "rapport.html")
+        if "pdf" in formats:
+            colours = {s.table_label: nns_charts.SURVEY_COLOURS[s.id] for s in agg.instrument.surveys}
+            _render_pdf(ast, work, templates, out_dir / "rapport.pdf", source_date(settings, scope, digest), colours)
+        from nns_registration import write_atomic
+
+        write_atomic(stamp, digest.encode())
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _write_variables(path: Path, variables: dict) -> None:
+    from nns_registration import write_atomic
+
+    text = "# Computed by nnsreport from the data; do not edit (rebuilt by every render).\n"
+    text += yaml.safe_dump(variables, allow_unicode=True, sort_keys=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_atomic(path, text.encode("utf-8"))
+
+
+def _metadata(book: dict, scope: nr.Scope, variables: dict) -> dict:
+    b = book["book"]
+    title = f"{b.get('title', 'Nationell indikatorrapport')} {scope.year}"
+    meta = {
+        "title": title,
+        "subtitle": b.get("subtitle", ""),
+        "author": b.get("author", ""),
+        "lang": "sv-SE",
+        "toc-title": "Innehåll",
+        "header-text": scope.forbund or title,
+        "report-year": str(scope.year),
+    }
+    if scope.local:
+        meta["forbund"] = scope.forbund
+        meta["title"] = f"{b.get('title', 'Indikatorrapport')} {scope.year}"
+    return meta
+
+
+def _render_html(ast: dict, work: Path, templates: Path, target: Path) -> None:
+    from nns_registration import write_atomic
+
+    src = work / "ast-html.json"
+    src.write_text(json.dumps(ast), encoding="utf-8")
+    html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
+                   "--template", str(templates / "rapport.html"), "--css", str(templates / "rapport.css"),
+                   "--section-divs", "--resource-path", str(work), str(src)])
+    if re.search(r"""(src|href)=["']https?://""", html):
+        raise RenderError("HTML-filen hänvisar till en extern resurs; den ska fungera offline.", where=str(target))
+    write_atomic(target, html.encode("utf-8"))
+
+
+def _render_pdf(ast: dict, work: Path, templates: Path, target: Path, when: datetime, colours: dict) -> None:
+    import typst
+
+    from nns_registration import write_atomic
+
+    typ_ast = typst_boxes(typst_tables(copy.deepcopy(ast), colours))
+    src = work / "ast-typst.json"
+    src.write_text(json.dumps(typ_ast), encoding="utf-8")
+    body = pandoc(["-f", "json", "-t", "typst", "--standalone", "--template", str(templates / "rapport.typ"),
+                   "--toc", str(src)])
+    typ = work / "rapport.typ"
+    typ.write_text(body, encoding="utf-8")
+    try:
+        pdf = typst.compile(str(typ), root=str(work), font_paths=_font_paths(), ignore_system_fonts=True,
+                            timestamp=int(when.timestamp()))
+    except Exception as exc:  # typst raises its own error type with the message
+        keep = Path(target).parent / "rapport.failed.typ"
+        shutil.copyfile(typ, keep)
+        raise RenderError(f"Typst kunde inte sätta PDF:en: {exc}", where=str(keep)) from None
+    write_atomic(target, pdf)

@@ -1,0 +1,98 @@
+"""great_tables tables from table specifications (:class:`nns_specs.TableSpec`).
+
+Declarative: the spec says what the cells are; this module only lays them
+out. Every table gets a fixed ``id`` (``tbl-5-1``) so that the HTML is the
+same on every run. Row groups of tables N.1/N.2 carry the respondent group's
+colour, the same as in the charts.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from great_tables import GT, loc, style
+
+from nns_charts import SURVEY_COLOURS
+from nns_specs import TableSpec, display_value
+
+
+def table_id(spec: TableSpec) -> str:
+    return "tbl-" + spec.number.replace(".", "-").lower()
+
+
+def _col_key(col_group: str, col: str) -> str:
+    key = f"{col_group}_{col}" if col_group else col
+    return re.sub(r"[^0-9A-Za-zåäöÅÄÖ_]+", "_", key).strip("_") or "c"
+
+
+def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
+    c = spec.cells[spec.cells["col"] != ""].copy()
+    c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
+    layout = spec.layout
+    if layout in ("categories", "yesno"):
+        # n goes into the row label, as the report prints it: "samtliga (n=1629)"
+        n_cells = c[(c["col"] == "n") & (c["col_group"] == "")]
+        n_by_row = dict(zip(n_cells["row_order"], n_cells["value"]))
+        c = c[~((c["col"] == "n") & (c["col_group"] == ""))]
+    rows = c.drop_duplicates("row_order").sort_values("row_order")[["row_order", "row_group", "row", "respondent"]]
+    cols = c.drop_duplicates("col_order").sort_values("col_order")[["col_order", "col_group", "col"]]
+    keys = [(_col_key(g, n), g, n) for g, n in zip(cols["col_group"], cols["col"])]
+    table = c.pivot_table(index="row_order", columns="col_order", values="text", aggfunc="first")
+    table = table.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
+    table.columns = [k for k, _, _ in keys]
+    labels = list(rows["row"])
+    if layout in ("categories", "yesno"):
+        labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, rows["row_order"])]
+    table.insert(0, "_row", labels)
+    table.insert(0, "_group", list(rows["row_group"]))
+    table.insert(0, "_respondent", list(rows["respondent"]))
+    return table.reset_index(drop=True), keys
+
+
+def _n_text(n) -> str:
+    if n in (None, "", "-", "–"):
+        return n or "-"
+    return str(int(n))
+
+
+def to_gt(spec: TableSpec) -> GT:
+    """The great_tables table for a spec."""
+    df, keys = wide(spec)
+    has_groups = df["_group"].ne("").any()
+    data = df.drop(columns=["_respondent"] + ([] if has_groups else ["_group"]))
+    gt = GT(data, rowname_col="_row",
+            groupname_col="_group" if has_groups else None, id=table_id(spec), locale="sv")
+    labels = {}
+    spanners: dict[str, list[str]] = {}
+    for key, group, label in keys:
+        labels[key] = label
+        if group:
+            spanners.setdefault(group, []).append(key)
+    gt = gt.cols_label(**labels)
+    for group, cols in spanners.items():
+        gt = gt.tab_spanner(label=group, columns=cols, id=f"sp-{_col_key('', group)}")
+    if spec.stub_label:
+        gt = gt.tab_stubhead(label=spec.stub_label)
+    gt = gt.cols_align(align="right", columns=[k for k, _, _ in keys])
+    if has_groups:
+        for respondent, rows in df.groupby("_respondent", sort=False):
+            colour = SURVEY_COLOURS.get(respondent)
+            if colour:
+                groups = list(dict.fromkeys(rows["_group"]))
+                gt = gt.tab_style(style=style.borders(sides="left", color=colour, weight="5px"),
+                                  locations=loc.row_groups(rows=groups))
+    for note in spec.footnotes:
+        gt = gt.tab_source_note(note)
+    gt = gt.tab_options(
+        table_font_size="13px", data_row_padding="2px", row_group_padding="3px",
+        heading_align="left", table_width="100%" if len(keys) > 5 else None,
+        column_labels_font_weight="bold", row_group_font_weight="bold",
+        source_notes_font_size="11px",
+    )
+    return gt
+
+
+def to_html(spec: TableSpec) -> str:
+    """The table's HTML: a <div id=…> with its scoped style and the table."""
+    return to_gt(spec).as_raw_html()
