@@ -161,8 +161,13 @@ class NotebookRunner:
     def __enter__(self):
         from jupyter_client.manager import KernelManager
 
+        import tempfile
+
         t = time.perf_counter()
-        self.km = KernelManager(kernel_name="python3")
+        # local IPC sockets: no TCP port, no "running over TCP without encryption" warning;
+        # the socket prefix must be an absolute path
+        self._sockets = tempfile.mkdtemp(prefix="nnskernel-")
+        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(self._sockets) / "k"))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), env.get("PYTHONPATH", "")]).strip(os.pathsep)
         env.setdefault("MPLBACKEND", "Agg")
@@ -207,6 +212,7 @@ class NotebookRunner:
     def __exit__(self, *exc):
         if self.km is not None:
             self.km.shutdown_kernel(now=True)
+        shutil.rmtree(getattr(self, "_sockets", ""), ignore_errors=True)
         return False
 
 

@@ -16,15 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-#: Okabe–Ito colours per survey.
-SURVEY_COLOURS = {
-    "deltagare_pagaende": "#0072B2",   # blue
-    "deltagare_avslut": "#D55E00",     # vermillion
-    "personal": "#009E73",             # bluish green
-    "chefsgrupp": "#CC79A7",           # reddish purple
-    "styrelse": "#E69F00",             # orange
-    "remittent": "#56B4E9",            # sky blue
-}
+from nnsreport import SURVEY_COLOURS  # noqa: E402
+
 MARKERS = ["o", "s", "^", "D"]
 FONT = "DejaVu Sans"
 

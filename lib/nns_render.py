@@ -441,7 +441,6 @@ def _font_paths() -> list[str]:
 def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Path, formats, agg) -> "nr_result":
     """Render the book into ``out_dir`` (rapport.html, rapport.pdf); skip when inputs are unchanged."""
     import nns_build
-    import nns_charts
     import nns_prose
     import nns_specs as sp
 
@@ -477,11 +476,18 @@ def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Pa
         ast = json.loads(pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
                                  str(work / "rapport.md")]))
         out_dir.mkdir(parents=True, exist_ok=True)
-        if "html" in formats:
-            _render_html(ast, work, templates, out_dir / "rapport.html")
-        if "pdf" in formats:
-            colours = {s.table_label: nns_charts.SURVEY_COLOURS[s.id] for s in agg.instrument.surveys}
-            _render_pdf(ast, work, templates, out_dir / "rapport.pdf", source_date(settings, scope, digest), colours)
+        from concurrent.futures import ThreadPoolExecutor
+
+        colours = {s.table_label: nr.SURVEY_COLOURS[s.id] for s in agg.instrument.surveys}
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the two outputs' pandoc runs overlap
+            futures = []
+            if "html" in formats:
+                futures.append(pool.submit(_render_html, ast, work, templates, out_dir / "rapport.html"))
+            if "pdf" in formats:
+                futures.append(pool.submit(_render_pdf, ast, work, templates, out_dir / "rapport.pdf",
+                                           source_date(settings, scope, digest), colours))
+            for f in futures:
+                f.result()
         from nns_registration import write_atomic
 
         write_atomic(stamp, digest.encode())
@@ -517,14 +523,46 @@ def _metadata(book: dict, scope: nr.Scope, variables: dict) -> dict:
     return meta
 
 
+def _inline_images(blocks, work: Path):
+    """Images as data: URIs, so the HTML is one self-contained file (faster than --embed-resources)."""
+    def fix_inlines(inlines):
+        for i in inlines:
+            if i.get("t") == "Image":
+                src = i["c"][2][0]
+                if not src.startswith("data:"):
+                    data = base64.b64encode((work / src).read_bytes()).decode("ascii")
+                    i["c"][2][0] = f"data:image/png;base64,{data}"
+            elif isinstance(i.get("c"), list):
+                for part in i["c"]:
+                    if isinstance(part, list) and part and isinstance(part[0], dict):
+                        fix_inlines(part)
+
+    def walk(bs):
+        for b in bs:
+            t, c = b.get("t"), b.get("c")
+            if t in ("Para", "Plain"):
+                fix_inlines(c)
+            elif t == "Div":
+                walk(c[1])
+            elif t == "BlockQuote":
+                walk(c)
+        return bs
+    walk(blocks)
+
+
 def _render_html(ast: dict, work: Path, templates: Path, target: Path) -> None:
     from nns_registration import write_atomic
 
+    html_ast = copy.deepcopy(ast)
+    _inline_images(html_ast["blocks"], work)
     src = work / "ast-html.json"
-    src.write_text(json.dumps(ast), encoding="utf-8")
-    html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--embed-resources", "--toc", "--toc-depth=2",
-                   "--template", str(templates / "rapport.html"), "--css", str(templates / "rapport.css"),
-                   "--section-divs", "--resource-path", str(work), str(src)])
+    src.write_text(json.dumps(html_ast), encoding="utf-8")
+    style = work / "style.html"
+    style.write_text("<style>\n" + (templates / "rapport.css").read_text(encoding="utf-8") + "</style>\n",
+                     encoding="utf-8")
+    html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
+                   "--template", str(templates / "rapport.html"), "--include-in-header", str(style),
+                   "--section-divs", str(src)])
     if re.search(r"""(src|href)=["']https?://""", html):
         raise RenderError("HTML-filen hänvisar till en extern resurs; den ska fungera offline.", where=str(target))
     write_atomic(target, html.encode("utf-8"))

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 from great_tables import GT, loc, style
 
-from nns_charts import SURVEY_COLOURS
+from nnsreport import SURVEY_COLOURS
 from nns_specs import TableSpec, display_value
 
 
@@ -94,5 +94,15 @@ def to_gt(spec: TableSpec) -> GT:
 
 
 def to_html(spec: TableSpec) -> str:
-    """The table's HTML: a <div id=…> with its scoped style and the table."""
-    return to_gt(spec).as_raw_html()
+    """The table's HTML: a <div id=…> with its style and the table.
+
+    great_tables leaves two CSS rules unscoped (``thead, tbody, … {border-style: none}``
+    and ``tr {…}``), which would style every table on the page; they are scoped
+    to this table's id here.
+    """
+    tid = table_id(spec)
+    html = to_gt(spec).as_raw_html()
+    html = html.replace(f"#{tid} thead, tbody, tfoot, tr, td, th",
+                        f"#{tid} thead, #{tid} tbody, #{tid} tfoot, #{tid} tr, #{tid} td, #{tid} th")
+    html = html.replace("\n tr { background-color: transparent; }", f"\n#{tid} tr {{ background-color: transparent; }}")
+    return html

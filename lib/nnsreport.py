@@ -54,6 +54,17 @@ ALL = "samtliga"
 
 COUNT_COLUMNS = ["n", "negativt", "varken", "positivt", "klart_positivt", "ja", "nej", "saknas"]
 
+#: One colour per respondent group, the same in every chart and table: the
+#: Okabe–Ito palette, which stays distinguishable with common colour blindness.
+SURVEY_COLOURS = {
+    "deltagare_pagaende": "#0072B2",   # blue
+    "deltagare_avslut": "#D55E00",     # vermillion
+    "personal": "#009E73",             # bluish green
+    "chefsgrupp": "#CC79A7",           # reddish purple
+    "styrelse": "#E69F00",             # orange
+    "remittent": "#56B4E9",            # sky blue
+}
+
 
 # ---------------------------------------------------------------------------
 # Settings

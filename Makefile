@@ -1,0 +1,55 @@
+# nnsreport — the front door. `make help` lists the targets.
+# On a fresh machine (Python 3.11+, pip) `make report` and `make test` set
+# everything up themselves: a virtual environment in .venv with pinned packages.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+YEAR   ?= 2022
+FORBUND ?=
+WORKERS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help report report-all notebooks test bench ingest audit check template clean distclean
+
+help: ## Show the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+report: $(STAMP) ## Render the national report (HTML + PDF) for YEAR; FORBUND="name" for a local one
+	$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) $(if $(FORBUND),--forbund "$(FORBUND)")
+
+report-all: $(STAMP) ## Render every förbund's local report for YEAR, in parallel, with an index page
+	$(BIN)/nnsreport render --year $(YEAR) --all-forbund --workers $(WORKERS)
+
+notebooks: $(STAMP) ## Execute the notebooks and write _variables.yml (then `quarto render` works)
+	$(BIN)/nnsreport notebooks --year $(YEAR)
+
+test: $(STAMP) ## Run the tests (unit, published figures, registration files, one end-to-end render)
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+bench: $(STAMP) ## Benchmark: cold, naive (papermill CLI), unchanged rebuild, batch of all förbund
+	$(BIN)/python tools/bench.py --year $(YEAR)
+
+ingest: $(STAMP) ## Check the registration files and rebuild data/aggregated (nothing written on error)
+	$(BIN)/nnsreport ingest
+
+audit: $(STAMP) ## Compare computed figures with the published 2022 report; check it against itself
+	$(BIN)/nnsreport audit --year 2022
+
+template: $(STAMP) ## A blank registration file: make template FORBUND="name" YEAR=2023
+	$(BIN)/nnsreport template --forbund "$(FORBUND)" --year $(YEAR)
+
+clean: ## Remove build output (_output, _build, executed notebooks, caches)
+	rm -rf _output _build .cache report/indicators/*.ipynb report/parts/*.ipynb _variables.yml
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)

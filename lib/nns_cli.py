@@ -1,0 +1,247 @@
+"""The command line: `nnsreport <command>`. Each command is one library call.
+
+Messages for users are in Swedish. Errors of the project's own kinds
+(:mod:`nns_errors`) are printed without a traceback and mapped to their exit
+codes; anything else is a bug and shows its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import nnsreport as nr
+from nns_errors import NNSError, RegistrationError
+
+logger = logging.getLogger("nnsreport")
+
+
+def _settings(args) -> nr.Settings:
+    s = nr.load_settings(getattr(args, "config", None))
+    year = getattr(args, "year", None)
+    return s.replace(year=year) if year else s
+
+
+def cmd_render(args) -> int:
+    import nns_build
+
+    s = _settings(args)
+    formats = tuple(args.format.split(",")) if args.format else s.formats
+    bad = [f for f in formats if f not in ("html", "pdf")]
+    if bad:
+        raise NNSError(f"Okänt format {', '.join(bad)}. Tillåtna: html, pdf.")
+    logger.info("Inställningar: år %s, format %s, utdata %s, minsta antal svar %s.",
+                s.year, ",".join(formats), s.output_dir, s.min_answers)
+    if args.all_forbund:
+        import nns_batch
+
+        summary = nns_batch.render_all(s, formats, workers=args.workers, progress=not args.quiet)
+        print(summary.text())
+        return 0 if not summary.failed else 1
+    scope = nr.Scope(s.year, args.forbund or nr.RIKET)
+    result = nns_build.build_report(s, scope, formats, workers=args.workers or 2)
+    for f in sorted(result.out_dir.glob("rapport.*")) + [result.out_dir / "figures.csv"]:
+        if f.suffix in (".html", ".pdf", ".csv"):
+            print(f)
+    t = result.timings
+    print(f"Klart på {t['total']:.1f} s ({t['executed']} notebooks körda, {t['cached']} från cachen, "
+          f"{result.figures} tal i figures.csv{'' if result.rendered else ', rendering oförändrad'}).")
+    return 0
+
+
+def cmd_notebooks(args) -> int:
+    """Execute the notebooks only (for `quarto render` afterwards)."""
+    import nns_build
+    import nns_prose
+    import nns_render
+    import nns_specs as sp
+
+    s = _settings(args)
+    agg = nr.load_aggregated(s)
+    scope = nr.Scope(s.year)
+    stats = nns_build.execute(nns_build.plan(s, scope, agg.instrument), s, workers=args.workers or 2)
+    nns_render._write_variables(Path(s.root) / "_variables.yml", nns_prose.variables(sp.Context(agg, scope, s)))
+    print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen. _variables.yml skriven.")
+    return 0
+
+
+def _print_problems(problems, verbose=True) -> None:
+    for p in problems.problems:
+        print(str(p))
+
+
+def cmd_check(args) -> int:
+    from nns_instrument import load_instrument
+    from nns_registration import check_files
+
+    s = _settings(args)
+    paths = [Path(p) for p in args.files]
+    regs, problems = check_files(paths, load_instrument(s.path("instrument")))
+    _print_problems(problems)
+    n_err, n_warn = len(problems.errors), len(problems.warnings)
+    responses = sum(len(r) for reg in regs for r in reg.surveys.values())
+    print(f"{len(paths)} filer kontrollerade: {n_err} fel, {n_warn} varningar, {responses} enkätrader.")
+    return RegistrationError.exit_code if n_err else 0
+
+
+def cmd_ingest(args) -> int:
+    from nns_instrument import load_instrument
+    from nns_registration import ingest
+
+    s = _settings(args)
+    year = args.year
+    try:
+        layer, problems, regs = ingest(s.path("registration"), s.path("aggregated"),
+                                       load_instrument(s.path("instrument")), year=year)
+    except RegistrationError as exc:
+        for p in exc.problems:
+            print(str(p))
+        print(f"{len(exc.problems)} fel. Inget skrevs; det aggregerade datalagret är oförändrat.")
+        return exc.exit_code
+    _print_problems(problems)
+    r = layer["responses"]
+    if year:
+        r = r[r["year"] == year]
+    per = r.groupby(["year", "survey"])["responses"].sum()
+    print(f"Läste {len(regs)} registreringsfiler ({len(problems.warnings)} varningar).")
+    for (y, survey), n in per.items():
+        print(f"  {y} {survey}: {n} svar")
+    print(f"Skrev {s.path('aggregated')}.")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from nns_instrument import load_instrument
+    from nns_registration import build_workbook, file_name, save_workbook
+
+    s = _settings(args)
+    ins = load_instrument(s.path("instrument"))
+    out = Path(args.out) if args.out else Path(file_name(args.forbund, args.year))
+    if out.suffix.lower() != ".xlsx":
+        raise NNSError(f"Mallen ska sparas som .xlsx, fick '{out.name}'.")
+    save_workbook(build_workbook(ins, " ".join(args.forbund.split()), args.year), out)
+    print(f"Skrev {out}. Spara filen som {file_name(args.forbund, args.year)} när den är ifylld.")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    import nns_audit
+    import nns_specs as sp
+
+    s = _settings(args)
+    agg = nr.load_aggregated(s)
+    year = args.year or 2022
+    ctx = sp.Context(agg, nr.Scope(year), s.replace(year=year))
+    computed = sp.figures(sp.all_tables(ctx))
+    root = Path(s.root)
+    res = nns_audit.audit(computed, root / "data" / "published" / f"figures_{year}.csv",
+                          root / "data" / "published" / "errata.yaml", agg.instrument, year,
+                          s.table20_points_per_measure)
+    diffs = res["differences"]
+    unknown = [d for d in diffs if not d.known]
+    print(f"Jämförelse med den publicerade rapporten {year}: {len(diffs)} skillnader, "
+          f"varav {len(diffs) - len(unknown)} kända tryckfel.")
+    for d in diffs:
+        print(f"  {d}")
+    inc = res["inconsistencies"]
+    print(f"Den publicerade rapporten mot sig själv: {len(inc)} motsägelser.")
+    for d in inc:
+        print(f"  {d}")
+    print("Tabell 20 beräknad ur de publicerade nyckeltalen (tabell N.2):")
+    for (ind, group), (outcome, changes) in sorted(res["table_20"].items()):
+        print(f"  indikator {ind:>2} {group:<8} {nr.UTVECKLING_LABELS.get(outcome, '-'):<30} förändringar {changes}")
+    return 1 if unknown else 0
+
+
+def cmd_diff(args) -> int:
+    import nns_diff
+
+    report = nns_diff.compare_dirs(Path(args.old), Path(args.new))
+    print(report.text(limit=args.limit))
+    if args.html:
+        nns_diff.write_html(report, Path(args.new), Path(args.html))
+        print(f"Skrev {args.html}.")
+    return 0 if report.identical else 1
+
+
+def cmd_forbund(args) -> int:
+    s = _settings(args)
+    agg = nr.load_aggregated(s)
+    for f in agg.forbund(s.year):
+        print(f"{f}\t{nr.slug(f)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nnsreport", description="NNS indikatorrapporter: nationell och lokal.")
+    p.add_argument("--config", help="inställningsfil (standard: nnsreport.toml)")
+    p.add_argument("-q", "--quiet", action="store_true", help="bara resultat och fel")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="rendera rapporten (HTML och PDF)")
+    r.add_argument("--year", type=int)
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--forbund", help="förbundets namn: en lokal rapport")
+    g.add_argument("--all-forbund", action="store_true", help="en lokal rapport per förbund med data")
+    r.add_argument("--format", help="html,pdf (standard: båda)")
+    r.add_argument("--workers", type=int, help="antal parallella kärnor (standard: 2)")
+    r.set_defaults(func=cmd_render)
+
+    n = sub.add_parser("notebooks", help="kör bara notebooks och skriv _variables.yml (för quarto render)")
+    n.add_argument("--year", type=int)
+    n.add_argument("--workers", type=int)
+    n.set_defaults(func=cmd_notebooks)
+
+    c = sub.add_parser("check", help="kontrollera registreringsfiler")
+    c.add_argument("files", nargs="+")
+    c.set_defaults(func=cmd_check)
+
+    i = sub.add_parser("ingest", help="bygg det aggregerade datalagret från registreringsfilerna")
+    i.add_argument("--year", type=int, help="bara detta år (övriga år behålls)")
+    i.set_defaults(func=cmd_ingest)
+
+    t = sub.add_parser("template", help="skapa en tom registreringsfil")
+    t.add_argument("--forbund", required=True)
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("out", nargs="?", help="filnamn (standard: <år>_<förbund>.xlsx)")
+    t.set_defaults(func=cmd_template)
+
+    a = sub.add_parser("audit", help="jämför med den publicerade rapporten och granska den")
+    a.add_argument("--year", type=int)
+    a.set_defaults(func=cmd_audit)
+
+    d = sub.add_parser("diff", help="visa vilka tal som ändrats mellan två renderade versioner")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.add_argument("--html", help="skriv en sida med ändrade celler markerade")
+    d.add_argument("--limit", type=int, default=0, help="visa högst så många ändrade tal (0: alla)")
+    d.set_defaults(func=cmd_diff)
+
+    f = sub.add_parser("forbund", help="lista förbund med data ett år")
+    f.add_argument("--year", type=int)
+    f.set_defaults(func=cmd_forbund)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    for noisy in ("papermill", "traitlets", "nbclient", "matplotlib", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except RegistrationError as exc:
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        return exc.exit_code
+    except NNSError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Avbrutet.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

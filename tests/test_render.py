@@ -1,0 +1,118 @@
+"""End to end: the national report is rendered from the demo data, and the PDF and HTML
+contain every table and diagram caption of the 2022 report and a sample of its numbers."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import nnsreport as nr
+import nns_audit as au
+from conftest import ROOT
+
+TABLES = (["1", "2", "3", "4"]
+          + [f"{p}.{s}" for p in range(5, 20) for s in (1, 2) if not (p == 10)]
+          + ["10.1", "10.2", "10.3", "20", "21"])
+DIAGRAMS = ["1", "2", "3", "4", "5.1", "5.2", "6", "7", "8", "9", "10", "11", "12", "13"]
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    import nns_build
+
+    out = tmp_path_factory.mktemp("output")
+    settings = nr.load_settings().replace(output_dir=str(out))
+    result = nns_build.build_report(settings, nr.Scope(2022), workers=2)
+    return result
+
+
+@pytest.fixture(scope="module")
+def pdf_text(national):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(national.out_dir / "rapport.pdf"))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return text.replace("\u00a0", " "), len(reader.pages)
+
+
+@pytest.fixture(scope="module")
+def html(national):
+    return (national.out_dir / "rapport.html").read_text(encoding="utf-8")
+
+
+def test_outputs_exist(national):
+    for name in ("rapport.html", "rapport.pdf", "figures.csv"):
+        assert (national.out_dir / name).stat().st_size > 10_000
+    assert (national.out_dir / "tables" / "5.1.csv").exists()
+    assert (national.out_dir / "tables" / "20.csv").exists()
+
+
+@pytest.mark.parametrize("number", TABLES)
+def test_every_table_caption_is_in_the_pdf_and_html(number, pdf_text, html):
+    text, _ = pdf_text
+    assert re.search(rf"Tabell {re.escape(number)}\s", text), f"Tabell {number} saknas i PDF:en"
+    assert f">Tabell {number}<" in html
+
+
+@pytest.mark.parametrize("number", DIAGRAMS)
+def test_every_diagram_caption_is_in_the_pdf_and_html(number, pdf_text, html):
+    text, _ = pdf_text
+    assert re.search(rf"Diagram {re.escape(number)}\s", text), f"Diagram {number} saknas i PDF:en"
+    assert f">Diagram {number}<" in html
+
+
+def test_appendices_and_bild_1(pdf_text, html):
+    text, _ = pdf_text
+    for caption in ("Bild 1", "Bilaga 1", "Bilaga 2"):
+        assert caption in text and caption in html
+
+
+@pytest.mark.parametrize("needle", [
+    "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78%)", "(89%)", "21 595",
+    "Av 15 uppföljda indikatorer syns en ökning i",
+    "Arvika Eda", "Degerfors/Karlskoga*", "Årjäng (BÅD-ESÅ)*",
+])
+def test_a_sample_of_numbers_and_text_is_in_the_pdf(needle, pdf_text):
+    text, _ = pdf_text
+    flat = re.sub(r"\s+", " ", text.replace("\u00ad", "-"))
+    assert needle in flat
+
+
+def test_pdf_has_page_numbers_and_a_table_of_contents(pdf_text):
+    text, pages = pdf_text
+    assert pages > 30
+    assert "Innehåll" in text
+    assert re.search(r"\n\s*12\s*\n", text)
+
+
+def test_html_is_self_contained_with_alt_text_and_working_links(html):
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert "<script" not in html
+    imgs = re.findall(r"<img\s[^>]*>", html)
+    assert len(imgs) == len(DIAGRAMS)
+    for img in imgs:
+        assert re.search(r'alt="[^"]{40,}"', img), img[:200]
+        assert "Linjediagram" in img or "Stapeldiagram" in img
+        assert 'src="data:image/png;base64,' in img
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    for target in re.findall(r'href="#([^"]+)"', html):
+        assert target in ids, f"link to missing anchor #{target}"
+    assert 'id="TOC"' in html
+
+
+def test_figures_csv_matches_the_published_figures(national):
+    computed = pd.read_csv(national.out_dir / "figures.csv", dtype=str, keep_default_na=False)
+    pub = au.load_published(ROOT / "data" / "published" / "figures_2022.csv")
+    errata = au.load_errata(ROOT / "data" / "published" / "errata.yaml")
+    findings = au.compare(computed, pub, errata)
+    assert [str(f) for f in findings if not f.known] == []
+
+
+def test_figures_csv_covers_tables_and_diagrams(national):
+    fig = pd.read_csv(national.out_dir / "figures.csv", dtype=str, keep_default_na=False)
+    assert set(TABLES) <= set(fig["table"])
+    assert {f"D{d}" for d in DIAGRAMS} <= set(fig["table"])
+    assert "B1" in set(fig["table"])
+    assert not fig.duplicated(au.KEY).any()
