@@ -90,12 +90,39 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def notebook_modules(lib: Path) -> list[Path]:
+    """The library modules a notebook can import: nnsreport, the modules it re-exports, and their imports.
+
+    Found by reading the import statements (no import happens), so that editing
+    a module no notebook uses (the registration checker, the CLI) keeps the cache.
+    """
+    import ast
+
+    names = {p.stem for p in lib.glob("*.py")}
+    todo = ["nnsreport", "nns_notebook"]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in names:
+            continue
+        seen.add(name)
+        tree = ast.parse((lib / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                todo += [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                todo.append(node.module.split(".")[0])
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                todo.append(node.value)   # lazily imported by name (nnsreport._PUBLIC)
+    return sorted(lib / f"{n}.py" for n in seen)
+
+
 def inputs_fingerprint(settings: nr.Settings) -> dict[str, str]:
     """Hashes of everything every notebook reads, by path relative to the project."""
     root = Path(settings.root)
     files = [settings.path("instrument"), settings.path("national"), root / "nnsreport.toml"]
     files += sorted(settings.path("aggregated").glob("*.csv"))
-    files += sorted((root / "lib").glob("*.py"))
+    files += notebook_modules(root / "lib")
     out = {}
     for f in files:
         if f.exists():
@@ -325,6 +352,21 @@ def _write_text(path: Path, text: str) -> None:
 # One whole report
 # ---------------------------------------------------------------------------
 
+def render_key(settings: nr.Settings, scope: nr.Scope, jobs: list[Job], formats) -> str:
+    """Hash of everything the render reads: executed notebooks, prose, book config, templates, data."""
+    root = Path(settings.root)
+    h = hashlib.sha256()
+    h.update(json.dumps([scope.year, scope.forbund, sorted(formats)]).encode())
+    h.update(json.dumps(inputs_fingerprint(settings), sort_keys=True).encode())
+    files = [j.output for j in jobs] + [root / "_quarto.yml", root / "_quarto-lokal.yml", root / "index.qmd"]
+    files += sorted((root / "report").rglob("*.qmd")) + sorted((root / "report" / "templates").glob("*"))
+    files += [root / "lib" / "nns_render.py", root / "lib" / "nns_prose.py"]
+    for f in files:
+        h.update(str(f.relative_to(root) if f.is_relative_to(root) else f).encode())
+        h.update(file_hash(f).encode() if f.exists() else b"-")
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
 @dataclass
 class BuildResult:
     out_dir: Path
@@ -335,7 +377,7 @@ class BuildResult:
 
 
 def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: NotebookRunner | None = None,
-                 workers: int = 1) -> BuildResult:
+                 workers: int = 1, cache_dir: Path | None = None) -> BuildResult:
     """Execute, collect and render one report (national or local) into its output folder."""
     import nns_render
 
@@ -347,14 +389,26 @@ def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: N
         raise NNSError(f"Det finns inga data för {scope.year}. År med data: "
                        f"{', '.join(map(str, agg.years))}.")
     jobs = plan(settings, scope, agg.instrument)
-    stats = execute(jobs, settings, runner=runner, workers=workers)
+    stats = execute(jobs, settings, runner=runner, workers=workers, cache_dir=cache_dir)
     t1 = time.perf_counter()
     out = output_dir(settings, scope)
+    formats = tuple(formats or settings.formats)
+    key = render_key(settings, scope, jobs, formats)
+    stamp = out / ".render-key"
+    targets = [out / f"rapport.{f}" for f in formats] + [out / "figures.csv"]
+    if stamp.exists() and stamp.read_text() == key and all(t.exists() for t in targets):
+        result = BuildResult(out, targets, rendered=False)
+        result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
+        result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0,
+                          "total": round(time.perf_counter() - t0, 2), **stats}
+        return result
     tables, charts = collect([j.output for j in jobs])
     n = write_figures(tables, charts, out)
     t2 = time.perf_counter()
-    result = nns_render.render(settings, scope, build_root(settings, scope), out,
-                               formats or settings.formats, agg)
+    result = nns_render.render(settings, scope, build_root(settings, scope), out, formats, agg)
+    from nns_registration import write_atomic
+
+    write_atomic(stamp, key.encode())
     t3 = time.perf_counter()
     result.figures = n
     result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),

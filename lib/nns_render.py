@@ -422,7 +422,7 @@ def typst_boxes(ast: dict) -> dict:
 # Render
 # ---------------------------------------------------------------------------
 
-def source_date(settings: nr.Settings, scope: nr.Scope, inputs_hash: str) -> datetime:
+def source_date(settings: nr.Settings, scope: nr.Scope) -> datetime:
     """The PDF's timestamp: SOURCE_DATE_EPOCH when set, else fixed from the report year."""
     import os
 
@@ -456,21 +456,8 @@ def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Pa
         markdown = book_markdown(settings, scope, build_root, variables, media)
         meta = _metadata(book, scope, variables)
         templates = root / TEMPLATES
-        key = hashlib.sha256()
-        key.update(markdown.encode())
-        key.update(json.dumps(meta, sort_keys=True).encode())
-        for f in sorted(templates.glob("*")):
-            key.update(f.read_bytes())
-        for f in sorted(media.folder.glob("*")):
-            key.update(f.name.encode())
-        key.update(json.dumps(sorted(formats)).encode())
-        digest = key.hexdigest()
-        stamp = out_dir / ".render-key"
-        targets = [out_dir / f"rapport.{'html' if f == 'html' else 'pdf'}" for f in formats]
+        targets = [out_dir / f"rapport.{f}" for f in formats]
         result = nns_build.BuildResult(out_dir, targets)
-        if stamp.exists() and stamp.read_text() == digest and all(t.exists() for t in targets):
-            result.rendered = False
-            return result
         (work / "rapport.md").write_text(markdown, encoding="utf-8")
         (work / "meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
         ast = json.loads(pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
@@ -485,12 +472,9 @@ def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Pa
                 futures.append(pool.submit(_render_html, ast, work, templates, out_dir / "rapport.html"))
             if "pdf" in formats:
                 futures.append(pool.submit(_render_pdf, ast, work, templates, out_dir / "rapport.pdf",
-                                           source_date(settings, scope, digest), colours))
+                                           source_date(settings, scope), colours))
             for f in futures:
                 f.result()
-        from nns_registration import write_atomic
-
-        write_atomic(stamp, digest.encode())
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,110 @@
+"""make bench: how long the reports take to build, the project's way and the naive way.
+
+* national cold: an empty notebook cache, two workers with reused kernels, HTML + PDF;
+* naive: the papermill command line once per notebook, one after another (a new
+  kernel and fresh imports every time), then the same render;
+* unchanged rebuild: `nnsreport render` again with nothing changed (a new process);
+* batch: every förbund's local report (HTML + PDF) with `--all-forbund`, and the naive
+  cost per report estimated from the national naive run.
+
+A benchmark, not a test: it prints timings and the line
+`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s`.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "lib"))
+
+import nnsreport as nr  # noqa: E402
+import nns_build  # noqa: E402
+import nns_render  # noqa: E402
+
+
+def cold(settings, scope, cache: Path) -> float:
+    shutil.rmtree(cache, ignore_errors=True)
+    out = nns_build.output_dir(settings, scope)
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    nns_build.build_report(settings, scope, workers=2, cache_dir=cache)
+    return time.perf_counter() - t
+
+
+def naive(settings, scope, work: Path) -> float:
+    """papermill CLI per notebook into a separate build folder, then the same collect + render."""
+    agg = nr.load_aggregated(settings)
+    jobs = nns_build.plan(settings, scope, agg.instrument)
+    t = time.perf_counter()
+    for job in jobs:
+        out = work / job.output.relative_to(nns_build.build_root(settings, scope))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [str(Path(sys.executable).parent / "papermill"), str(job.notebook), str(out), "--log-level", "ERROR",
+               "--no-progress-bar", "--cwd", str(ROOT)]
+        for k, v in job.parameters.items():
+            if v is not None:
+                cmd += ["-p", k, str(v)]
+        subprocess.run(cmd, check=True, capture_output=True)
+    out_dir = work / "_output"
+    tables, charts = nns_build.collect(sorted(work.glob("report/*/*.ipynb")))
+    nns_build.write_figures(tables, charts, out_dir)
+    nns_render.render(settings, scope, work, out_dir, settings.formats, agg)
+    return time.perf_counter() - t
+
+
+def rebuild(year: int) -> float:
+    t = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "nnsreport"), "-q", "render", "--year", str(year)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def batch(year: int) -> tuple[float, int]:
+    t = time.perf_counter()
+    proc = subprocess.run([str(Path(sys.executable).parent / "nnsreport"), "-q", "render", "--year", str(year),
+                           "--all-forbund", "--workers", "2"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-2000:])
+    n = len(list((ROOT / "_output" / str(year)).glob("*/rapport.pdf"))) - 1
+    return elapsed, n
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--year", type=int, default=2022)
+    ap.add_argument("--skip-batch", action="store_true")
+    args = ap.parse_args(argv)
+    settings = nr.load_settings().replace(year=args.year)
+    scope = nr.Scope(args.year)
+    cache = Path(tempfile.mkdtemp(prefix="nnsbench-cache-"))
+    try:
+        c = cold(settings, scope, cache)
+        print(f"national cold build (2 workers, empty cache): {c:.1f} s", flush=True)
+        # the rebuild uses the project's own cache: fill it, then time a no-change run
+        nns_build.build_report(settings, scope, workers=2)
+        w = rebuild(args.year)
+        print(f"unchanged rebuild (new process): {w:.1f} s", flush=True)
+        with tempfile.TemporaryDirectory(prefix="nnsbench-naive-") as tmp:
+            n = naive(settings, scope, Path(tmp))
+        print(f"naive (papermill CLI per notebook, then render): {n:.1f} s", flush=True)
+        if not args.skip_batch:
+            shutil.rmtree(ROOT / ".cache" / "notebooks", ignore_errors=True)
+            b, count = batch(args.year)
+            jobs = len(nns_build.plan(settings, scope, nr.load_aggregated(settings).instrument))
+            print(f"batch: {count} local reports (HTML + PDF) in {b:.1f} s, {b / max(count, 1):.2f} s per report; "
+                  f"naive estimate {n:.1f} s per report ({jobs} papermill runs each), "
+                  f"{n * count:.0f} s for all", flush=True)
+        print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.2f}, unchanged rebuild: {w:.1f} s")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
