@@ -66,9 +66,43 @@ def cmd_notebooks(args) -> int:
     return 0
 
 
-def _print_problems(problems, verbose=True) -> None:
-    for p in problems.problems:
-        print(str(p))
+#: check/ingest show at most this many problems per file and sheet (all with --alla).
+PROBLEMS_SHOWN_PER_SHEET = 30
+
+
+def _print_problems(problems, show_all: bool = False, file=None) -> None:
+    """Every problem, one a line; past PROBLEMS_SHOWN_PER_SHEET per file and sheet, a count instead."""
+    from collections import Counter
+
+    shown: Counter = Counter()
+    hidden: Counter = Counter()
+    for p in problems:
+        key = (p.file, p.sheet)
+        if show_all or shown[key] < PROBLEMS_SHOWN_PER_SHEET:
+            print(str(p), file=file)
+            shown[key] += 1
+        else:
+            hidden[key] += 1
+    for (f, sheet), n in hidden.items():
+        where = f"{f}, bladet {sheet}" if sheet else f
+        print(f"{where}: … och {n} problem till av samma slag (visa alla med --alla).", file=file)
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    """Files and CSV folders to check; a folder of registrations (a year, or all years) stands for its content."""
+    from nns_registration import DIR_RE, registration_files
+
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir() and not DIR_RE.match(p.name):
+            found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
+                           and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
+            found = found or registration_files(p)
+            out.extend(found or [p])
+        else:
+            out.append(p)
+    return out
 
 
 def cmd_check(args) -> int:
@@ -76,16 +110,20 @@ def cmd_check(args) -> int:
     from nns_registration import check_files
 
     s = _settings(args)
-    paths = [Path(p) for p in args.files]
+    paths = _expand(args.files)
     regs, problems = check_files(paths, load_instrument(s.path("instrument")))
-    _print_problems(problems)
+    _print_problems(problems.problems, show_all=args.alla)
     n_err, n_warn = len(problems.errors), len(problems.warnings)
     responses = sum(len(r) for reg in regs for r in reg.surveys.values())
-    print(f"{len(paths)} filer kontrollerade: {n_err} fel, {n_warn} varningar, {responses} enkätrader.")
+    verdict = "Rätta felen och kontrollera igen." if n_err else "Filerna kan läsas in."
+    print(f"{len(paths)} {'fil' if len(paths) == 1 else 'filer'} kontrollerade: {n_err} fel, {n_warn} varningar, "
+          f"{responses} svar. {verdict}")
     return RegistrationError.exit_code if n_err else 0
 
 
 def cmd_ingest(args) -> int:
+    from collections import Counter
+
     from nns_instrument import load_instrument
     from nns_registration import ingest
 
@@ -95,16 +133,18 @@ def cmd_ingest(args) -> int:
         layer, problems, regs = ingest(s.path("registration"), s.path("aggregated"),
                                        load_instrument(s.path("instrument")), year=year)
     except RegistrationError as exc:
-        for p in exc.problems:
-            print(str(p))
-        print(f"{len(exc.problems)} fel. Inget skrevs; det aggregerade datalagret är oförändrat.")
+        _print_problems(exc.problems, show_all=args.alla)
+        n = len(exc.problems)
+        print(f"{n} fel. Inget skrevs; det aggregerade datalagret är oförändrat.")
         return exc.exit_code
-    _print_problems(problems)
+    _print_problems(problems.problems, show_all=args.alla)
+    per_year = Counter(reg.year for reg in regs)
+    years = ", ".join(f"{y}: {n}" for y, n in sorted(per_year.items()))
+    print(f"Läste {len(regs)} registreringsfiler ({years}); {len(problems.warnings)} varningar.")
     r = layer["responses"]
     if year:
         r = r[r["year"] == year]
-    per = r.groupby(["year", "survey"])["responses"].sum()
-    print(f"Läste {len(regs)} registreringsfiler ({len(problems.warnings)} varningar).")
+    per = r.groupby(["year", "survey"], sort=False)["responses"].sum()
     for (y, survey), n in per.items():
         print(f"  {y} {survey}: {n} svar")
     print(f"Skrev {s.path('aggregated')}.")
@@ -117,11 +157,20 @@ def cmd_template(args) -> int:
 
     s = _settings(args)
     ins = load_instrument(s.path("instrument"))
-    out = Path(args.out) if args.out else Path(file_name(args.forbund, args.year))
+    forbund = " ".join(args.forbund.split())
+    if not forbund:
+        raise NNSError("Ange förbundets namn med --forbund.")
+    if not ins.surveys_in(args.year):
+        first = min(sv.from_year for sv in ins.surveys)
+        raise NNSError(f"År {args.year} har inga enkäter i instrumentet; mätningarna finns från {first}.")
+    # The name is data: it only reaches the file system through file_name() (nnsreport.slug).
+    out = Path(args.out) if args.out else Path(file_name(forbund, args.year))
     if out.suffix.lower() != ".xlsx":
         raise NNSError(f"Mallen ska sparas som .xlsx, fick '{out.name}'.")
-    save_workbook(build_workbook(ins, " ".join(args.forbund.split()), args.year), out)
-    print(f"Skrev {out}. Spara filen som {file_name(args.forbund, args.year)} när den är ifylld.")
+    if out.exists() and not args.force:
+        raise NNSError(f"{out} finns redan; den skrivs inte över (använd --force om det är meningen).")
+    save_workbook(build_workbook(ins, forbund, args.year), out)
+    print(f"Skrev {out}. Spara filen som {file_name(forbund, args.year)} när den är ifylld.")
     return 0
 
 
@@ -194,17 +243,20 @@ def build_parser() -> argparse.ArgumentParser:
     n.set_defaults(func=cmd_notebooks)
 
     c = sub.add_parser("check", help="kontrollera registreringsfiler")
-    c.add_argument("files", nargs="+")
+    c.add_argument("files", nargs="+", help="registreringsfiler (.xlsx), CSV-mappar eller mappar med sådana")
+    c.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
     c.set_defaults(func=cmd_check)
 
     i = sub.add_parser("ingest", help="bygg det aggregerade datalagret från registreringsfilerna")
     i.add_argument("--year", type=int, help="bara detta år (övriga år behålls)")
+    i.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
     i.set_defaults(func=cmd_ingest)
 
     t = sub.add_parser("template", help="skapa en tom registreringsfil")
     t.add_argument("--forbund", required=True)
     t.add_argument("--year", type=int, required=True)
     t.add_argument("out", nargs="?", help="filnamn (standard: <år>_<förbund>.xlsx)")
+    t.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
     t.set_defaults(func=cmd_template)
 
     a = sub.add_parser("audit", help="jämför med den publicerade rapporten och granska den")
