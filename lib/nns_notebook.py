@@ -47,18 +47,26 @@ def show_table(spec: sp.TableSpec) -> None:
     """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata."""
     import nns_tables
 
+    laid_out = nns_tables.wide(spec)   # one layout for the HTML, the PDF grid and the CSV
     meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "layout": spec.layout, "figures": spec.figures().to_dict(orient="split")["data"],
-            "display": spec.display().to_dict(orient="split")}
+            "anchor": spec.anchor, "layout": spec.layout, "grid": nns_tables.grid(spec, laid_out),
+            "figures": spec.figures().to_dict(orient="split")["data"],
+            "display": nns_tables.printed(spec, laid_out).to_dict(orient="split")}
     _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
              {"kind": "caption", "for": spec.anchor})
-    _display({"text/html": nns_tables.to_html(spec), "text/plain": f"{spec.label} {spec.caption}"}, meta)
+    _display({"text/html": nns_tables.to_html(spec, laid_out), "text/plain": f"{spec.label} {spec.caption}"},
+             meta)
 
 
 def show_chart(spec: sp.ChartSpec) -> None:
     """A chart: caption as Markdown, the PNG with its alt text, and the note below it."""
     import nns_charts
 
+    if spec.cells.empty:   # nothing to draw: the caption and the note that says why
+        _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+                 {"kind": "caption", "for": spec.anchor})
+        show_markdown(spec.note)
+        return
     png = nns_charts.png_bytes(nns_charts.draw(spec))
     alt = spec.alt_text()
     meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
@@ -82,6 +90,9 @@ class IndicatorChapter:
 def indicator_chapter(ctx: sp.Context, number: int) -> IndicatorChapter:
     """Everything of one indicator's chapter, in the report's order."""
     ind = ctx.ins.indicator(int(number))
+    if ind.measures and not ctx.measures(ind):
+        return IndicatorChapter(prose.indicator_heading(ctx, ind), prose.indicator_description(ctx, ind), [], [],
+                                prose.no_data_note(ctx, ind))
     charts = sp.all_charts(ctx).get(ind.number, [])
     return IndicatorChapter(
         heading=prose.indicator_heading(ctx, ind),

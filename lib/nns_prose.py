@@ -60,6 +60,7 @@ def indicator_description(ctx: sp.Context, ind) -> str:
     natural = ctx.year - ctx.settings.comparison_years + 1
     measures = [m for m in ind.measures if ins.question(m).version(ctx.year)]
     lines += ["Mått:", ""]
+    note = unused_note(ctx, ind)
     for qid in measures:
         lines.append(_measure_line(ins, qid, ctx.year, natural))
         q = ins.question(qid)
@@ -81,7 +82,36 @@ def indicator_description(ctx: sp.Context, ind) -> str:
         last = max(y for y, _ in earlier)
         lines += ["", f"Tidigare mått (till och med {last}):", ""] + [line for _, line in earlier]
     lines.append(":::")
+    if note:
+        lines += ["", note]
     return "\n".join(lines)
+
+
+def no_data_note(ctx: sp.Context, ind) -> str:
+    """What a förbund's report says for an indicator it has no data on."""
+    surveys = []
+    for m in ind.measures:
+        s = ctx.ins.survey(ctx.ins.question(m).survey)
+        if s.name.lower() not in surveys:
+            surveys.append(s.name.lower())
+    return (f"Förbundet har inga svar på indikatorns frågor {ctx.year}: enkäterna till {join_sv(surveys)} "
+            "användes inte. Indikatorn redovisas därför inte för förbundet.")
+
+
+def unused_note(ctx: sp.Context, ind) -> str:
+    """A sentence naming the indicator's surveys a förbund did not use, or ''."""
+    if not ctx.local:
+        return ""
+    used = ctx.used_surveys()
+    missing = []
+    for m in ind.measures:
+        s = ctx.ins.survey(ctx.ins.question(m).survey)
+        if ctx.ins.question(m).version(ctx.year) and s.id not in used and s.name.lower() not in missing:
+            missing.append(s.name.lower())
+    if not missing or len(missing) == len({ctx.ins.question(m).survey for m in ind.measures}):
+        return ""
+    return (f"Förbundet använde inte enkäten till {join_sv(missing)} {ctx.year}; de måtten saknas därför "
+            "i tabellerna nedan.")
 
 
 # ---------------------------------------------------------------------------
@@ -131,7 +161,7 @@ def draft_sentences(ctx: sp.Context, ind) -> list[str]:
     """A few factual sentences from the figures: change, gender gap, the group that stands out."""
     ins = ctx.ins
     year, prev = ctx.year, ctx.year - 1
-    measures = [m for m in ind.measures if ins.question(m).version(year)]
+    measures = ctx.measures(ind)
     out = []
     changes = []
     for qid in measures:
@@ -242,8 +272,36 @@ def table_20_summary(ctx: sp.Context) -> dict:
     return out
 
 
+def local_variables(ctx: sp.Context) -> dict:
+    """The values a förbund's own report adds: its name, responses, surveys and table-20 summary."""
+    agg, ins, year = ctx.agg, ctx.ins, ctx.year
+    v = {"forbund_namn": ctx.forbund, "forbund_antal_svar": fmt_int(_total_responses(agg, year, ctx.forbund))}
+    r = nr.responses(agg, year, ctx.forbund)
+    used, unused = [], []
+    for s in ins.surveys_in(year):
+        n = int(r.loc[(s.id, nr.ALL), "responses"]) if (s.id, nr.ALL) in r.index else 0
+        (used if n else unused).append(s.name.lower())
+    v["forbund_enkater"] = join_sv(used)
+    if unused:
+        v["forbund_enkater_mening"] = (
+            f"Förbundet använde enkäterna till {join_sv(used)}. Enkäterna till {join_sv(unused)} användes inte "
+            f"{year}; de mått som bygger på dem saknas därför i förbundets tabeller och diagram.")
+    else:
+        v["forbund_enkater_mening"] = f"Förbundet använde alla {number_word(len(used))} enkättyper {year}."
+    summary = table_20_summary(ctx)
+    v["forbund_utv_totalt_mening"] = summary["utv_totalt_mening"].replace("uppföljda indikatorer",
+                                                                           "indikatorer som förbundet kan följa upp")
+    return v
+
+
 def variables(ctx: sp.Context) -> dict:
-    """Every computed value the prose chapters use, formatted for print."""
+    """Every computed value the prose chapters use, formatted for print.
+
+    The national values are always for the nation; a förbund's report adds its own
+    (:func:`local_variables`).
+    """
+    local = ctx
+    ctx = ctx.riket() if ctx.local else ctx
     agg, ins, year = ctx.agg, ctx.ins, ctx.year
     prev = year - 1
     v: dict[str, object] = {"ar": year, "foregaende_ar": prev, "forsta_ar": ctx.settings.first_year}
@@ -343,6 +401,8 @@ def variables(ctx: sp.Context) -> dict:
     v["remittent_forsta_ar"] = ins.survey("remittent").from_year
     v["tabell20_poang"] = number_word(ctx.settings.table20_points_per_measure)
     v["minsta_antal_svar"] = ctx.settings.min_answers
+    if local.local:
+        v.update(local_variables(local))
     # the number of indicators followed up with surveys
     v["antal_indikatorer"] = len(ins.indicators)
     v["antal_indikatorer_matta"] = len(nr.measured_indicators(ins, year))

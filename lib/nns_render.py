@@ -146,7 +146,8 @@ def outputs_markdown(outputs: list[dict], media: Media) -> str:
             parts.append("\n".join([
                 f"::: {{.nns-table number=\"{meta['number']}\" layout=\"{meta.get('layout', 'plain')}\"}}",
                 pending_caption or f"**{meta['label']}** {meta['caption']}",
-                "", "```{=html}", _text(data.get("text/html")), "```", ":::",
+                "", "```{=html}", _text(data.get("text/html")), "```",
+                "", "```{=nnsgrid}", json.dumps(meta["grid"], ensure_ascii=False), "```", ":::",
             ]))
             pending_caption = None
         elif kind == "chart":
@@ -203,7 +204,9 @@ def qmd_markdown(path: Path, source_root: Path, build_root: Path, variables: dic
         return str(variables[key])
 
     def embed(m):
-        rel = Path(path.relative_to(source_root)).parent / m.group(1)
+        import os
+
+        rel = os.path.normpath(Path(path.relative_to(source_root)).parent / m.group(1))
         return notebook_markdown(build_root / rel, media, m.group(2))
 
     text = EMBED_RE.sub(embed, text)
@@ -249,75 +252,109 @@ def _classes(block) -> list[str]:
     return block["c"][0][1] if block.get("t") == "Div" else []
 
 
-def _attr(block, key):
-    for k, v in block["c"][0][2]:
-        if k == key:
-            return v
-    return None
 
-
-def _find_tables(blocks) -> list[dict]:
-    found = []
-    for b in blocks:
-        if b.get("t") == "Table":
-            found.append(b)
-        elif b.get("t") == "Div":
-            found += _find_tables(b["c"][1])
-    return found
 
 
 def typst_tables(ast: dict, colours: dict | None = None) -> dict:
-    """Replace every great_tables raw HTML block by a parsed pandoc table with a caption row.
+    """Every table Div becomes a pandoc table built from its grid (the layout great_tables drew).
 
-    ``colours`` maps a row-group label fragment (a survey's table label) to its
-    colour; such row groups get a coloured mark, as in the charts.
+    The caption becomes the table's first header row, repeated on every page the
+    table spans, so that it never stands alone; its anchor moves to the block
+    around the table. Footnotes follow the table in small print. ``colours`` maps
+    a row-group label fragment (a survey's table label) to its colour.
     """
     colours = colours or {}
-    raw = []
-
-    def collect(blocks):
-        for b in blocks:
-            if "nns-table" in _classes(b):
-                for inner in b["c"][1]:
-                    if inner.get("t") == "RawBlock" and inner["c"][0] == "html":
-                        raw.append(inner["c"][1])
-        return blocks
-
-    _walk_blocks(ast["blocks"], collect)
-    if not raw:
-        return ast
-    html = "".join(f'<div id="nnsraw{i}">{h}</div>' for i, h in enumerate(raw))
-    parsed = json.loads(pandoc(["-f", "html", "-t", "json"], html))
-    by_index = {}
-    for b in parsed["blocks"]:
-        if b.get("t") == "Div" and b["c"][0][0].startswith("nnsraw"):
-            tables = _find_tables(b["c"][1])
-            by_index[int(b["c"][0][0][6:])] = tables[0] if tables else None
-    counter = iter(range(len(raw)))
 
     def replace(blocks):
         out = []
         for b in blocks:
-            if "nns-table" in _classes(b):
-                content = b["c"][1]
-                caption = next((x for x in content if x.get("t") in ("Para", "Plain")), None)
-                table = None
-                for inner in content:
-                    if inner.get("t") == "RawBlock" and inner["c"][0] == "html":
-                        table = by_index.get(next(counter))
-                if table is not None:
-                    # the caption repeats with the header on every page, so its
-                    # anchor moves to the block around the table (labels must be unique)
-                    anchor, inlines = _unwrap_anchor(caption["c"] if caption else [])
-                    table = _style_table(copy.deepcopy(table), inlines, _attr(b, "layout") or "plain", colours)
-                    attr = [anchor or b["c"][0][0], b["c"][0][1], b["c"][0][2]]
-                    out.append({"t": "Div", "c": [attr, [table]]})
+            if "nns-table" not in _classes(b):
+                out.append(b)
                 continue
-            out.append(b)
+            content = b["c"][1]
+            caption = next((x for x in content if x.get("t") in ("Para", "Plain")), None)
+            grid = next((json.loads(x["c"][1]) for x in content
+                         if x.get("t") == "RawBlock" and x["c"][0] == "nnsgrid"), None)
+            if grid is None:
+                continue
+            anchor, inlines = _unwrap_anchor(caption["c"] if caption else [])
+            table = _grid_table(grid, inlines, colours)
+            notes = []
+            for note in grid.get("footnotes", []):
+                notes += [{"t": "RawBlock", "c": ["typst", "#block(above: 0.35em, below: 0.2em, text(size: 7.5pt)["]},
+                          {"t": "Plain", "c": _inlines(note)},
+                          {"t": "RawBlock", "c": ["typst", "])"]}]
+            attr = [anchor or b["c"][0][0], b["c"][0][1], b["c"][0][2]]
+            out.append({"t": "Div", "c": [attr, [table] + notes]})
         return out
 
     ast["blocks"] = _walk_blocks(ast["blocks"], replace)
     return ast
+
+
+#: Column widths (fractions of the text width) per table layout: the first column; the rest share.
+FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5,
+                "keyfigures": 0.28}
+
+
+def _inlines(text: str) -> list:
+    out = []
+    for i, word in enumerate(str(text).split(" ")):
+        if i:
+            out.append({"t": "Space"})
+        if word:
+            out.append({"t": "Str", "c": word})
+    return out
+
+
+def _cell(text, align="AlignDefault", colspan=1, rowspan=1, bold=False, prefix=None) -> list:
+    inl = _inlines(text) if text not in (None, "") else []
+    if bold and inl:
+        inl = [{"t": "Strong", "c": inl}]
+    if prefix is not None:
+        inl = [prefix] + inl
+    blocks = [{"t": "Plain", "c": inl}] if inl else []
+    return [["", [], []], {"t": align}, rowspan, colspan, blocks]
+
+
+def _grid_table(grid: dict, caption_inlines: list, colours: dict) -> dict:
+    ncols, layout = grid["ncols"], grid.get("layout", "plain")
+    long_text = any(len(str(c)) > 25 for r in grid["body"] if "cells" in r for c in r["cells"][1:])
+    value_align = "AlignLeft" if layout in ("text", "development") or (layout == "plain" and long_text) \
+        else "AlignRight"
+    if ncols > 1:
+        first = FIRST_COLUMN.get(layout, 0.34 if ncols > 4 else 0.45)
+        rest = (1 - first) / (ncols - 1)
+        specs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": first}]] + \
+                [[{"t": value_align}, {"t": "ColWidth", "c": rest}] for _ in range(ncols - 1)]
+    else:
+        specs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}]]
+    head_rows = []
+    if caption_inlines:
+        cap = [["", [], []], {"t": "AlignLeft"}, 1, ncols, [{"t": "Plain", "c": caption_inlines}]]
+        head_rows.append([["", [], []], [cap]])
+    for i, row in enumerate(grid["header"]):
+        cells = []
+        for j, h in enumerate(row):
+            align = "AlignLeft" if (i == 0 and j == 0) else ("AlignCenter" if h["colspan"] > 1 else value_align)
+            cells.append(_cell(h["text"], align, h["colspan"], h["rowspan"], bold=True))
+        head_rows.append([["", [], []], cells])
+    body_rows = []
+    for r in grid["body"]:
+        if "group" in r:
+            colour = next((c for key, c in colours.items() if key in r["group"]), None)
+            mark = {"t": "RawInline", "c": ["typst", f'#box(width: 0.6em, height: 0.6em, fill: rgb("{colour}")) ']} \
+                if colour else None
+            body_rows.append([["", [], []], [_cell(r["group"], "AlignLeft", ncols, 1, bold=True, prefix=mark)]])
+        else:
+            cells = [_cell(r["cells"][0], "AlignLeft")] + [_cell(c, value_align) for c in r["cells"][1:]]
+            body_rows.append([["", [], []], cells])
+    return {"t": "Table", "c": [
+        ["", [], []], [None, []], specs,
+        [["", [], []], head_rows],
+        [[["", [], []], 0, [], body_rows]],
+        [["", [], []], []],
+    ]}
 
 
 def _unwrap_anchor(inlines: list) -> tuple[str, list]:
@@ -332,68 +369,6 @@ def _unwrap_anchor(inlines: list) -> tuple[str, list]:
     return anchor, out
 
 
-def _plain_text(inlines) -> str:
-    out = []
-    for i in inlines:
-        t = i.get("t")
-        if t == "Str":
-            out.append(i["c"])
-        elif t in ("Space", "SoftBreak"):
-            out.append(" ")
-        elif t in ("Strong", "Emph", "Span"):
-            out.append(_plain_text(i["c"] if t != "Span" else i["c"][1]))
-    return "".join(out)
-
-
-def _cell_text(cell) -> str:
-    return " ".join(_plain_text(blk["c"]) for blk in cell[4] if blk.get("t") in ("Plain", "Para"))
-
-
-#: Column widths (fractions of the text width) per table layout: first column, the rest share.
-FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5,
-                "keyfigures": 0.28}
-
-
-def _bold(blocks: list) -> list:
-    return [{"t": blk["t"], "c": [{"t": "Strong", "c": blk["c"]}]} if blk.get("t") in ("Plain", "Para") else blk
-            for blk in blocks]
-
-
-def _style_table(table: dict, caption_inlines: list, layout: str = "plain", colours: dict | None = None) -> dict:
-    """Column widths and alignment by layout; bold row groups with their respondent colour;
-    the caption as the first header row, repeated on every page the table spans.
-
-    pandoc's JSON: Row = [attr, cells]; Cell = [attr, align, rowspan, colspan, blocks];
-    TableBody = [attr, row-head-columns, head rows, body rows].
-    """
-    attr, caption, colspecs, head, bodies, foot = table["c"]
-    ncols = len(colspecs)
-    if ncols > 1:
-        first = FIRST_COLUMN.get(layout, 0.34 if ncols > 4 else 0.45)
-        rest = (1 - first) / (ncols - 1)
-        align_rest = {"t": "AlignLeft"} if layout in ("text", "development") else {"t": "AlignRight"}
-        if layout == "plain" and any(len(_cell_text(c)) > 25 for b in bodies for r in b[3] for c in r[1][1:]):
-            align_rest = {"t": "AlignLeft"}
-        specs = [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": first}]] + \
-                [[align_rest, {"t": "ColWidth", "c": rest}] for _ in range(ncols - 1)]
-    else:
-        specs = [[{"t": "AlignLeft"}, {"t": "ColWidthDefault"}]]
-    for b in bodies:
-        for row in b[2] + b[3]:
-            cells = row[1]
-            if len(cells) == 1 and cells[0][3] == ncols:
-                blocks = _bold(cells[0][4])
-                label = _cell_text(cells[0])
-                colour = next((c for key, c in (colours or {}).items() if key in label), None)
-                if colour and blocks and blocks[0].get("t") in ("Plain", "Para"):
-                    mark = {"t": "RawInline", "c": ["typst", f'#box(width: 0.6em, height: 0.6em, fill: rgb("{colour}")) ']}
-                    blocks[0]["c"] = [mark] + blocks[0]["c"]
-                cells[0][4] = blocks
-    if caption_inlines:
-        cap_cell = [["", ["nns-caption"], []], {"t": "AlignLeft"}, 1, ncols, [{"t": "Plain", "c": caption_inlines}]]
-        head = [head[0], [[["", [], []], [cap_cell]]] + head[1]]
-    table["c"] = [attr, caption, specs, head, bodies, foot]
-    return table
 
 
 def typst_boxes(ast: dict) -> dict:

@@ -12,6 +12,7 @@ report hides a figure computed from too few answers.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -56,20 +57,6 @@ class TableSpec:
         """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
         f = self.cells[self.cells["statistic"] != ""]
         return f[FIGURE_COLUMNS].reset_index(drop=True)
-
-    def display(self) -> pd.DataFrame:
-        """The printed table as a wide frame: one row per table row, one column per printed column."""
-        c = self.cells[self.cells["col"] != ""].copy()
-        c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
-        rows = c.drop_duplicates(["row_order"])[["row_order", "row_group", "row"]].sort_values("row_order")
-        cols = c.drop_duplicates(["col_order"])[["col_order", "col_group", "col"]].sort_values("col_order")
-        wide = c.pivot_table(index="row_order", columns="col_order", values="text", aggfunc="first")
-        wide = wide.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
-        names = [f"{g} {n}".strip() if g else n for g, n in zip(cols["col_group"], cols["col"])]
-        wide.columns = names
-        wide.insert(0, "rad", rows["row"].to_list())
-        wide.insert(0, "radgrupp", rows["row_group"].to_list())
-        return wide.reset_index(drop=True)
 
 
 def display_value(statistic: str, value) -> str:
@@ -149,6 +136,23 @@ class Context:
     @property
     def local(self) -> bool:
         return self.scope.local
+
+    def used_surveys(self, year: int | None = None) -> set[str]:
+        """Surveys with at least one response in the scope (all surveys asked, for the nation)."""
+        y = self.year if year is None else year
+        key = ("used", y, self.forbund)
+        if key not in self._memo:
+            r = nr.responses(self.agg, y, self.forbund)
+            self._memo[key] = {s for (s, g), n in r["responses"].items() if g == nr.ALL and n > 0} if len(r) else set()
+        return self._memo[key]
+
+    def measures(self, ind) -> list[str]:
+        """The indicator's measures asked this year; for a förbund only those of surveys it used."""
+        out = [m for m in ind.measures if self.ins.question(m).version(self.year)]
+        if self.local:
+            used = self.used_surveys()
+            out = [m for m in out if self.ins.question(m).survey in used]
+        return out
 
     def riket(self) -> "Context":
         return Context(self.agg, nr.Scope(self.year), self.settings)
@@ -395,7 +399,9 @@ def indicator_tables(ctx: Context, ind) -> list[TableSpec]:
     prefix = nr.table_prefix(ctx.ins, ind.number, ctx.year)
     if prefix is None:
         return []
-    measures = [m for m in ind.measures if ctx.ins.question(m).version(ctx.year)]
+    measures = ctx.measures(ind)
+    if not measures:
+        return []
     yes_no = [m for m in measures if ctx.ins.scale_of(m, ctx.year).yes_no]
     six = [m for m in measures if not ctx.ins.scale_of(m, ctx.year).yes_no]
     specs = []
@@ -804,12 +810,10 @@ KIND_LABELS = {
 
 
 def _chart_measures(ctx: Context, ind) -> list[str]:
-    """Measures with comparable key figures for at least ``chart_min_years`` years."""
+    """Measures with comparable key figures for at least ``chart_min_years`` years (nationally)."""
     out = []
-    for qid in ind.measures:
+    for qid in ctx.measures(ind):
         q = ctx.ins.question(qid)
-        if not q.version(ctx.year):
-            continue
         start = max(q.compare_from(ctx.year), ctx.settings.first_year)
         years = [y for y in range(start, ctx.year + 1) if ctx.qcounts(qid, y, nr.RIKET).get(nr.ALL)]
         out.append((qid, len(years)))
@@ -901,7 +905,17 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
 
 
 def all_charts(ctx: Context) -> dict[int, list[ChartSpec]]:
-    """The line charts per indicator number, numbered in report order."""
+    """The line charts per indicator number, numbered in report order.
+
+    Cached per (data, scope, settings): every indicator notebook of a report
+    needs the numbering, and a kernel shared by the notebooks keeps the result.
+    """
+    return _all_charts_cached(ctx.agg, ctx.scope, ctx.settings)
+
+
+@functools.lru_cache(maxsize=8)
+def _all_charts_cached(agg, scope, settings) -> dict[int, list[ChartSpec]]:
+    ctx = Context(agg, scope, settings)
     out = {}
     n = 1
     for ind in ctx.ins.indicators:
@@ -940,11 +954,14 @@ def diagram_13(ctx: Context, number: int | None = None) -> ChartSpec:
                 rows.append({"series": label + f", {'kvinnor' if g == 'kvinnor' else 'män' if g == 'man' else 'samtliga'}",
                              "question_order": order, "riket": False, "indicator_number": ind.number})
     frame = cells.frame()
-    extra = pd.DataFrame(rows)
+    extra = pd.DataFrame(rows, columns=["series", "question_order", "riket", "indicator_number"])
     frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
     frame["indicator"] = frame["indicator_number"].astype(str)
     frame = frame.drop(columns=["indicator_number"])
     caption = f"Andelen deltagare vid avslut vars svar ingår i nyckeltalet för respektive indikator, {ctx.year}."
     note = ("Nyckeltalet är andelen klart positiva svar, för indikator 7 andelen positiva svar och för "
             "fråga 8 andelen som svarat ja.")
+    if frame.empty:
+        note = (f"Diagrammet kan inte visas: förbundet har inga svar på avslutsenkäten {ctx.year}, eller för få "
+                "för att visas.")
     return ChartSpec(str(number), caption, "bars", frame, y_label="Andel i nyckeltalet", note=note)

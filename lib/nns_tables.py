@@ -56,9 +56,9 @@ def _n_text(n) -> str:
     return str(int(n))
 
 
-def to_gt(spec: TableSpec) -> GT:
-    """The great_tables table for a spec."""
-    df, keys = wide(spec)
+def to_gt(spec: TableSpec, laid_out=None) -> GT:
+    """The great_tables table for a spec (``laid_out``: a precomputed :func:`wide`)."""
+    df, keys = laid_out or wide(spec)
     has_groups = df["_group"].ne("").any()
     data = df.drop(columns=["_respondent"] + ([] if has_groups else ["_group"]))
     gt = GT(data, rowname_col="_row",
@@ -93,7 +93,7 @@ def to_gt(spec: TableSpec) -> GT:
     return gt
 
 
-def to_html(spec: TableSpec) -> str:
+def to_html(spec: TableSpec, laid_out=None) -> str:
     """The table's HTML: a <div id=…> with its style and the table.
 
     great_tables leaves two CSS rules unscoped (``thead, tbody, … {border-style: none}``
@@ -101,8 +101,56 @@ def to_html(spec: TableSpec) -> str:
     to this table's id here.
     """
     tid = table_id(spec)
-    html = to_gt(spec).as_raw_html()
+    html = to_gt(spec, laid_out).as_raw_html()
     html = html.replace(f"#{tid} thead, tbody, tfoot, tr, td, th",
                         f"#{tid} thead, #{tid} tbody, #{tid} tfoot, #{tid} tr, #{tid} td, #{tid} th")
     html = html.replace("\n tr { background-color: transparent; }", f"\n#{tid} tr {{ background-color: transparent; }}")
     return html
+
+
+def printed(spec: TableSpec, laid_out=None) -> pd.DataFrame:
+    """The table as printed, for tables/<table>.csv: row group, row, then one column per printed column."""
+    df, keys = laid_out or wide(spec)
+    out = pd.DataFrame({"radgrupp": df["_group"], "rad": df["_row"]})
+    for key, group, label in keys:
+        out[f"{group} {label}".strip()] = df[key]
+    return out
+
+
+def grid(spec: TableSpec, laid_out=None) -> dict:
+    """The table's printed layout as plain data (header rows with spans, body rows, row groups).
+
+    The same layout great_tables draws (from :func:`wide`), for outputs that are
+    not HTML: the renderer builds the PDF's table from it.
+    """
+    df, keys = laid_out or wide(spec)
+    has_groups = df["_group"].ne("").any()
+    spanned = any(g for _, g, _ in keys)
+    header = []
+    if spanned:
+        top = [{"text": spec.stub_label, "colspan": 1, "rowspan": 2}]
+        i = 0
+        while i < len(keys):
+            g = keys[i][1]
+            j = i
+            while j < len(keys) and keys[j][1] == g:
+                j += 1
+            if g:
+                top.append({"text": g, "colspan": j - i, "rowspan": 1})
+            else:
+                top += [{"text": keys[k][2], "colspan": 1, "rowspan": 2} for k in range(i, j)]
+            i = j
+        second = [{"text": label, "colspan": 1, "rowspan": 1} for _, g, label in keys if g]
+        header = [top, second]
+    else:
+        header = [[{"text": spec.stub_label, "colspan": 1, "rowspan": 1}]
+                  + [{"text": label, "colspan": 1, "rowspan": 1} for _, _, label in keys]]
+    body = []
+    last = None
+    for _, r in df.iterrows():
+        if has_groups and r["_group"] != last:
+            body.append({"group": r["_group"], "respondent": r["_respondent"]})
+            last = r["_group"]
+        body.append({"cells": [r["_row"]] + [r[k] for k, _, _ in keys]})
+    return {"ncols": len(keys) + 1, "header": header, "body": body, "footnotes": list(spec.footnotes),
+            "layout": spec.layout}
