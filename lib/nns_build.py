@@ -64,8 +64,11 @@ def plan(settings: nr.Settings, scope: nr.Scope, instrument) -> list[Job]:
     """The notebooks of one report: one per indicator, then the parts that are not indicators."""
     root = Path(settings.root)
     broot = build_root(settings, scope)
+    # the run settings travel as a parameter, so that an override (a threshold, a
+    # commentary folder) reaches the notebooks and is part of their cache key
+    effective = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
     base = {"ar": scope.year, "forbund": scope.forbund or None, "data": str(settings.path("aggregated")),
-            "installningar": str(root / "nnsreport.toml") if (root / "nnsreport.toml").exists() else None}
+            "installningar": effective}
     jobs = []
     comm = settings.path("commentary") / str(scope.year)
     if scope.local:
@@ -346,10 +349,10 @@ def write_figures(tables: list[dict], charts: list[dict], out_dir: Path) -> int:
     """figures.csv and tables/<table>.csv; returns the number of figures."""
     import pandas as pd
 
-    from nns_specs import FIGURE_COLUMNS
+    from nns_specs import CSV_COLUMNS
 
     rows = [r for t in tables + charts for r in t["figures"]]
-    fig = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+    fig = pd.DataFrame(rows, columns=CSV_COLUMNS)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_text(out_dir / "figures.csv", fig.to_csv(index=False, lineterminator="\n"))
     tdir = out_dir / "tables"
@@ -362,6 +365,127 @@ def write_figures(tables: list[dict], charts: list[dict], out_dir: Path) -> int:
         name = t["number"].replace("/", "-")
         _write_text(tdir / f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
     return len(fig)
+
+
+def collect_texts(notebooks: list[Path]) -> dict[str, str]:
+    """The commentary shown in each indicator chapter ({'indikator-01': markdown}), from the executed notebooks."""
+    import re
+
+    out = {}
+    for path in notebooks:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+            if not re.search(r"^#\|\s*label:\s*kommentar\b", source, re.M):
+                continue
+            texts = []
+            for o in cell.get("outputs", []):
+                md = o.get("data", {}).get("text/markdown")
+                if md:
+                    texts.append("".join(md) if isinstance(md, list) else md)
+            if texts:
+                out[Path(path).stem] = "\n\n".join(texts).strip() + "\n"
+    return out
+
+
+def write_texts(texts: dict[str, str], out_dir: Path) -> None:
+    d = out_dir / "kommentarer"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    for name, text in sorted(texts.items()):
+        _write_text(d / f"{name}.md", text)
+
+
+def software_versions() -> dict[str, str]:
+    import importlib.metadata as md
+    import platform
+
+    out = {"python": platform.python_version()}
+    for pkg in ("pandas", "numpy", "great_tables", "seaborn", "matplotlib", "papermill", "nbclient", "openpyxl",
+                "typst", "pypandoc_binary"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "saknas"
+    try:
+        import pypandoc
+
+        out["pandoc"] = pypandoc.get_pandoc_version()
+    except Exception:  # pandoc missing: recorded, not fatal
+        out["pandoc"] = "saknas"
+    return out
+
+
+def git_state(root: Path) -> dict:
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                capture_output=True, text=True, check=True)
+        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": "okänd", "dirty": None}
+
+
+def manifest_inputs(settings: nr.Settings, scope: nr.Scope, jobs: list[Job]) -> dict[str, str]:
+    """Hashes of every input of a report, keyed by role and relative path.
+
+    Registration files, the aggregated layer and commentary are keyed relative
+    to their configured folders (``registration/2022/2022_vast.xlsx``,
+    ``aggregated/answers.csv``, ``kommentarer/2022/indikator-01.md``), so that two
+    versions built from different folders compare file by file.
+    """
+    import nns_registration
+
+    root = Path(settings.root)
+    entries: list[tuple[str, Path]] = []
+    reg = settings.path("registration")
+    for p in nns_registration.registration_files(reg):
+        year = int(p.name[:4]) if p.name[:4].isdigit() else 0
+        if year > scope.year or (scope.local and not p.stem.endswith("_" + nr.slug(scope.forbund))):
+            continue
+        entries.append((f"registration/{p.relative_to(reg)}", p))
+    agg = settings.path("aggregated")
+    entries += [(f"aggregated/{p.name}", p) for p in sorted(agg.glob("*.csv"))]
+    comm = settings.path("commentary")
+    for j in jobs:
+        for e in j.extra_inputs:
+            e = Path(e)
+            if e.exists():
+                entries.append((f"kommentarer/{e.relative_to(comm)}" if e.is_relative_to(comm) else str(e), e))
+    entries += [("instrument.yaml", settings.path("instrument")), ("national.yaml", settings.path("national"))]
+    project = [root / "nnsreport.toml", root / "_quarto.yml", root / "_quarto-lokal.yml", root / "index.qmd"]
+    project += sorted({j.notebook for j in jobs})
+    project += sorted((root / "report").rglob("*.qmd")) + sorted((root / "report" / "templates").glob("*"))
+    project += notebook_modules(root / "lib") + [root / "lib" / "nns_render.py", root / "lib" / "nns_build.py"]
+    entries += [(str(p.relative_to(root)), p) for p in project if p.is_relative_to(root)]
+    out = {name: file_hash(p) for name, p in entries if p.exists() and p.is_file()}
+    return dict(sorted(out.items()))
+
+
+def write_manifest(settings: nr.Settings, scope: nr.Scope, jobs: list[Job], out_dir: Path, formats) -> Path:
+    """manifest.json: what the report was made from and with, and the hash of every output."""
+    import tomllib
+
+    root = Path(settings.root)
+    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    outputs = {}
+    for f in sorted(out_dir.rglob("*")):
+        if f.is_file() and f.name not in ("manifest.json", ".render-key") and not f.name.endswith(".failed.typ"):
+            outputs[str(f.relative_to(out_dir))] = file_hash(f)
+    manifest = {
+        "nnsreport": {"version": version, **git_state(root)},
+        "report": {"year": scope.year, "scope": scope.forbund or "riket", "formats": sorted(formats)},
+        "settings": {k: v for k, v in settings.__dict__.items() if k != "root"},
+        "inputs": manifest_inputs(settings, scope, jobs),
+        "software": software_versions(),
+        "outputs": outputs,
+    }
+    target = out_dir / "manifest.json"
+    _write_text(target, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+    return target
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -417,7 +541,7 @@ def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: N
     formats = tuple(formats or settings.formats)
     key = render_key(settings, scope, jobs, formats)
     stamp = out / ".render-key"
-    targets = [out / f"rapport.{f}" for f in formats] + [out / "figures.csv"]
+    targets = [out / f"rapport.{f}" for f in formats] + [out / "figures.csv", out / "manifest.json"]
     if stamp.exists() and stamp.read_text() == key and all(t.exists() for t in targets):
         result = BuildResult(out, targets, rendered=False)
         result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
@@ -426,8 +550,13 @@ def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: N
         return result
     tables, charts = collect([j.output for j in jobs])
     n = write_figures(tables, charts, out)
+    write_texts(collect_texts([j.output for j in jobs]), out)
     t2 = time.perf_counter()
-    result = nns_render.render(settings, scope, build_root(settings, scope), out, formats, agg)
+    if formats:
+        result = nns_render.render(settings, scope, build_root(settings, scope), out, formats, agg)
+    else:
+        result = BuildResult(out, [out / "figures.csv"])
+    write_manifest(settings, scope, jobs, out, formats)
     from nns_registration import write_atomic
 
     write_atomic(stamp, key.encode())

@@ -18,9 +18,18 @@ MIME_META = "nnsreport"
 
 
 def context(ar: int, forbund: str | None = None, data: str | None = None,
-            installningar: str | None = None) -> sp.Context:
-    """The report context for a year and the nation (forbund=None) or one förbund."""
-    settings = nr.load_settings(installningar) if installningar else nr.load_settings()
+            installningar: str | dict | None = None) -> sp.Context:
+    """The report context for a year and the nation (forbund=None) or one förbund.
+
+    ``installningar`` is a settings file, or the settings themselves as a dict
+    (as the build passes them), or None for nnsreport.toml.
+    """
+    if isinstance(installningar, dict):
+        values = dict(installningar)
+        values["formats"] = tuple(values.get("formats", ()))
+        settings = nr.Settings(**values)
+    else:
+        settings = nr.load_settings(installningar) if installningar else nr.load_settings()
     settings = settings.replace(year=int(ar))
     agg = nr.load_aggregated(settings, data if data else None)
     forbund = nr.find_forbund(agg, forbund, int(ar)) if forbund else nr.RIKET

@@ -22,6 +22,8 @@ from nns_text import fmt_int, fmt_pct
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
 DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order"]
+#: figures.csv: the vocabulary columns, then where the number stands in its printed table
+CSV_COLUMNS = FIGURE_COLUMNS + ["row_group", "row", "col_group", "col"]
 SUPPRESSED = "–"
 DASH = "-"
 
@@ -56,7 +58,7 @@ class TableSpec:
     def figures(self) -> pd.DataFrame:
         """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
         f = self.cells[self.cells["statistic"] != ""]
-        return f[FIGURE_COLUMNS].reset_index(drop=True)
+        return f[CSV_COLUMNS].reset_index(drop=True)
 
 
 def display_value(statistic: str, value) -> str:
@@ -757,7 +759,7 @@ def all_tables(ctx: Context) -> list[TableSpec]:
 def figures(specs: list[TableSpec]) -> pd.DataFrame:
     """figures.csv: every number of the given tables, one row each."""
     frames = [s.figures() for s in specs]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIGURE_COLUMNS)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CSV_COLUMNS)
 
 
 # ---------------------------------------------------------------------------
@@ -784,7 +786,7 @@ class ChartSpec:
         return f"Diagram {self.number}"
 
     def figures(self) -> pd.DataFrame:
-        return self.cells[FIGURE_COLUMNS].reset_index(drop=True)
+        return self.cells[CSV_COLUMNS].reset_index(drop=True)
 
     def alt_text(self) -> str:
         """A text version of the chart for screen readers."""

@@ -36,6 +36,16 @@ def row(background=None, **answers):
                answers={int(k[1:]): v for k, v in answers.items()})
 
 
+@pytest.fixture(scope="session")
+def national(tmp_path_factory):
+    """The national 2022 report rendered from the committed demo data (HTML, PDF, figures)."""
+    import nns_build
+
+    out = tmp_path_factory.mktemp("output")
+    settings = nr.load_settings().replace(output_dir=str(out))
+    return nns_build.build_report(settings, nr.Scope(2022), workers=2)
+
+
 @pytest.fixture
 def make_agg(tmp_path, instrument, settings):
     """Build an Aggregated from hand-made registrations: make_agg([Registration, ...])."""

@@ -19,16 +19,6 @@ DIAGRAMS = ["1", "2", "3", "4", "5.1", "5.2", "6", "7", "8", "9", "10", "11", "1
 
 
 @pytest.fixture(scope="module")
-def national(tmp_path_factory):
-    import nns_build
-
-    out = tmp_path_factory.mktemp("output")
-    settings = nr.load_settings().replace(output_dir=str(out))
-    result = nns_build.build_report(settings, nr.Scope(2022), workers=2)
-    return result
-
-
-@pytest.fixture(scope="module")
 def pdf_text(national):
     from pypdf import PdfReader
 

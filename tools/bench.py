@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
+import yaml  # noqa: E402
+
 import nnsreport as nr  # noqa: E402
 import nns_build  # noqa: E402
 import nns_render  # noqa: E402
@@ -45,11 +47,10 @@ def naive(settings, scope, work: Path) -> float:
     for job in jobs:
         out = work / job.output.relative_to(nns_build.build_root(settings, scope))
         out.parent.mkdir(parents=True, exist_ok=True)
+        params = out.with_suffix(".params.yaml")
+        params.write_text(yaml.safe_dump(job.parameters, allow_unicode=True), encoding="utf-8")
         cmd = [str(Path(sys.executable).parent / "papermill"), str(job.notebook), str(out), "--log-level", "ERROR",
-               "--no-progress-bar", "--cwd", str(ROOT)]
-        for k, v in job.parameters.items():
-            if v is not None:
-                cmd += ["-p", k, str(v)]
+               "--no-progress-bar", "--cwd", str(ROOT), "-f", str(params)]
         subprocess.run(cmd, check=True, capture_output=True)
     out_dir = work / "_output"
     tables, charts = nns_build.collect(sorted(work.glob("report/*/*.ipynb")))

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMS = '''ar = 2022
 forbund = None        # None: the national report (riket); else the förbund's name
 data = None           # the aggregated layer; None: the path in nnsreport.toml
-installningar = None  # the run settings; None: nnsreport.toml'''
+installningar = None  # the run settings (a file or a dict); None: nnsreport.toml'''
 SETUP = '''#| label: setup
 #| include: false
 import nnsreport as nr
