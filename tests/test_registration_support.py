@@ -1,0 +1,161 @@
+"""Helpers for the registration tests: copy a demo file, mutate one thing, check, ingest.
+
+The other tests/test_registration_*.py import from here; the few tests in this
+file check the helpers themselves.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from nns_errors import RegistrationError
+from nns_registration import aggregate, check_files, ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "registration"
+LAYER = ROOT / "data" / "aggregated"
+#: The base of most bad files: 2022, all six surveys, 36 Personal rows.
+BASE = DEMO / "2022" / "2022_jamtland.xlsx"
+BASE_NAME = BASE.name
+#: A second, untouched (small) file of the same year that goes into every isolated ingest.
+OTHER = DEMO / "2022" / "2022_vasterdalarna.xlsx"
+
+
+# --- making bad files ----------------------------------------------------------------
+
+def mutate_xlsx(src: Path, dst: Path, fn) -> Path:
+    """Load ``src`` with openpyxl (full mode), apply ``fn(wb)``, save as ``dst``."""
+    wb = openpyxl.load_workbook(src)
+    fn(wb)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return dst
+
+
+def zip_parts(src: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(src) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+def write_zip(parts: dict[str, bytes], dst: Path) -> Path:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return dst
+
+
+def mutate_zip(src: Path, dst: Path, fn) -> Path:
+    """Rewrite the .xlsx's parts: ``fn(parts)`` edits the dict name -> bytes in place."""
+    parts = zip_parts(src)
+    fn(parts)
+    return write_zip(parts, dst)
+
+
+def sheet_part(src: Path, title: str) -> str:
+    """The zip part holding the sheet called ``title``."""
+    from nns_registration import scan_workbook
+
+    return next(p.part for p in scan_workbook(src) if p.name == title)
+
+
+def to_csv_dir(src: Path, dst_dir: Path, delimiter: str = ",", encoding: str = "utf-8") -> Path:
+    """The registration as a CSV folder, one file per sheet, laid out cell for cell."""
+    wb = openpyxl.load_workbook(src, read_only=True)
+    dst_dir.mkdir(parents=True, exist_ok=True)
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        width = max((len(r) for r in rows), default=0)
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+        for r in rows:
+            w.writerow(["" if v is None else v for v in r] + [""] * (width - len(r)))
+        (dst_dir / f"{ws.title}.csv").write_bytes(buf.getvalue().encode(encoding))
+    wb.close()
+    return dst_dir
+
+
+# --- checking and ingesting ------------------------------------------------------------
+
+def check(paths, instrument):
+    return check_files([Path(p) for p in paths], instrument)
+
+
+def messages(problems) -> list[str]:
+    return [str(p) for p in problems.problems]
+
+
+def layer_bytes(d: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir())}
+
+
+def layer_of(instrument, regs):
+    return aggregate(instrument, regs)
+
+
+def same_layer(a: dict, b: dict) -> bool:
+    return all(a[k].reset_index(drop=True).equals(b[k].reset_index(drop=True)) for k in a)
+
+
+def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int = 2022, layer: Path = LAYER):
+    """Ingest a registration tree holding ``entries`` (each in its year folder) and OTHER
+    into a copy of ``layer`` (an aggregated layer: the committed one by default).
+
+    Returns (exception or None, layer bytes before, layer bytes after).
+    """
+    reg = tmp_path / "ingest_registration"
+    out = tmp_path / "ingest_aggregated"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(layer, out)
+    ydir = reg / str(year)
+    ydir.mkdir(parents=True, exist_ok=True)
+    if not (ydir / OTHER.name).exists():
+        shutil.copy(OTHER, ydir / OTHER.name)
+    for e in entries:  # each keeps its year folder
+        target = reg / e.parent.name / e.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if e.is_dir():
+            shutil.copytree(e, target)
+        else:
+            shutil.copy(e, target)
+    before = layer_bytes(out)
+    try:
+        ingest(reg, out, instrument)
+        exc = None
+    except RegistrationError as e:
+        exc = e
+    return exc, before, layer_bytes(out)
+
+
+# --- the helpers' own tests -----------------------------------------------------------------
+
+def test_roundtrip_through_openpyxl_changes_nothing(tmp_path, instrument):
+    """Mutating files with openpyxl is a fair test: a plain load and save is read identically."""
+    copy = mutate_xlsx(BASE, tmp_path / "2022" / BASE_NAME, lambda wb: None)
+    regs0, p0 = check([BASE], instrument)
+    regs1, p1 = check([copy], instrument)
+    assert p0.problems == [] and p1.problems == []
+    assert same_layer(layer_of(instrument, regs0), layer_of(instrument, regs1))
+
+
+def test_csv_export_reads_the_same(tmp_path, instrument):
+    d = to_csv_dir(BASE, tmp_path / "2022" / BASE.stem)
+    regs0, _ = check([BASE], instrument)
+    regs1, p1 = check([d], instrument)
+    assert messages(p1) == []
+    assert same_layer(layer_of(instrument, regs0), layer_of(instrument, regs1))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_isolated_ingest_writes_when_clean(tmp_path, instrument, delimiter):
+    d = to_csv_dir(BASE, tmp_path / "src" / BASE.stem, delimiter=delimiter)
+    exc, before, after = isolated_ingest(tmp_path, instrument, [d])
+    assert exc is None
+    assert before != after  # a clean tree replaces the layer (here: with just two förbund)
