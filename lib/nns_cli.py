@@ -116,8 +116,8 @@ def cmd_check(args) -> int:
     n_err, n_warn = len(problems.errors), len(problems.warnings)
     responses = sum(len(r) for reg in regs for r in reg.surveys.values())
     verdict = "Rätta felen och kontrollera igen." if n_err else "Filerna kan läsas in."
-    print(f"{len(paths)} {'fil' if len(paths) == 1 else 'filer'} kontrollerade: {n_err} fel, {n_warn} varningar, "
-          f"{responses} svar. {verdict}")
+    print(f"{len(paths)} {'fil kontrollerad' if len(paths) == 1 else 'filer kontrollerade'}: {n_err} fel, "
+          f"{n_warn} {'varning' if n_warn == 1 else 'varningar'}, {responses} svar. {verdict}")
     return RegistrationError.exit_code if n_err else 0
 
 
@@ -140,7 +140,8 @@ def cmd_ingest(args) -> int:
     _print_problems(problems.problems, show_all=args.alla)
     per_year = Counter(reg.year for reg in regs)
     years = ", ".join(f"{y}: {n}" for y, n in sorted(per_year.items()))
-    print(f"Läste {len(regs)} registreringsfiler ({years}); {len(problems.warnings)} varningar.")
+    n_warn = len(problems.warnings)
+    print(f"Läste {len(regs)} registreringsfiler ({years}); {n_warn} {'varning' if n_warn == 1 else 'varningar'}.")
     r = layer["responses"]
     if year:
         r = r[r["year"] == year]

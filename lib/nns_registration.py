@@ -1116,10 +1116,12 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
     idents: dict[str, int] = {}
     used_cols = set(positions.values())
     empty_run = 0
+    data_rows = 0
     for r, values in it:
         if all(_is_blank(v) for v in values):
             empty_run += 1
             continue
+        data_rows += 1
         if empty_run >= GAP_WARNING_ROWS:
             rep.warning(title, _cell(1, r), f"Raden kommer efter {empty_run} tomma rader (rad {r - empty_run}–{r - 1}) "
                                             "och räknas. Kontrollera att den hör till bladet.")
@@ -1184,7 +1186,7 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
                 rep.warning(title, _cell(1, r), "Raden har ingen besvarad fråga och räknas därför inte som ett svar.")
             continue
         rows.append(Row(ident=None if _is_blank(ident) else ident, background=background, answers=answers))
-    if not rows and not sheet.failed:
+    if not data_rows and not sheet.failed:
         rep.warning(title, None, f"Bladet har inga svar: enkäten räknas som använd utan svar. "
                                  f"Ta bort bladet om förbundet inte använt enkäten {survey.sheet}.")
     return None if sheet.failed else rows
@@ -1395,25 +1397,62 @@ def _name(p: Path) -> str:
     return p.name
 
 
+#: From this many files on, check_files reads them in parallel processes.
+PARALLEL_MIN_FILES = 16
+_worker_instrument: Instrument | None = None
+
+
+def _read_one(path: Path, instrument: Instrument | None = None) -> tuple[Registration | None, list[Problem]]:
+    """Read one registration into its own problem list; a bug becomes a problem, not a traceback."""
+    problems = ProblemList()
+    try:
+        reg = read_registration(path, instrument or _worker_instrument, problems)
+    except Exception as exc:
+        logger.debug("internal error reading %s", path, exc_info=True)
+        problems.error(_name(path), None, None, f"Internt fel när filen lästes ({type(exc).__name__}: "
+                                                f"{_clean(str(exc))}). Filen kunde inte kontrolleras; rapportera felet.")
+        reg = None
+    return reg, problems.problems
+
+
+def _init_worker(instrument: Instrument) -> None:
+    global _worker_instrument
+    _worker_instrument = instrument
+
+
+def _read_all(paths: list[Path], instrument: Instrument) -> list[tuple[Registration | None, list[Problem]]]:
+    """Every path read, in order; in parallel processes when there are many (reading is CPU-bound)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(instrument,)) as pool:
+                return list(pool.map(_read_one, paths, chunksize=4))
+        except Exception:  # no processes here (sandbox, pickling): read them one by one
+            logger.debug("parallel reading failed; reading serially", exc_info=True)
+    return [_read_one(p, instrument) for p in paths]
+
+
 def check_files(paths: list[Path], instrument: Instrument) -> tuple[list[Registration], ProblemList]:
     """Read and check every file; cross-file checks too. Never raises on bad input."""
     problems = ProblemList()
     regs = []
     seen: set = set()
+    unique = []
     for p in map(Path, paths):
         if p.suffix.lower() == ".csv" and p.is_file():
             p = p.parent  # one CSV file stands for its registration folder
         key = p.resolve() if p.exists() else p
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            reg = read_registration(p, instrument, problems)
-        except Exception as exc:  # a bug: report it as a problem rather than a traceback
-            logger.debug("internal error reading %s", p, exc_info=True)
-            problems.error(_name(p), None, None, f"Internt fel när filen lästes ({type(exc).__name__}: "
-                                                 f"{_clean(str(exc))}). Filen kunde inte kontrolleras; rapportera felet.")
-            continue
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    for p, (reg, found) in zip(unique, _read_all(unique, instrument)):
+        problems.problems.extend(found)
         if reg is None:
             continue
         reg.path = str(p)
