@@ -261,6 +261,8 @@ def table_1(ctx: Context) -> TableSpec:
     """Antal enkäter och förbund per respondentgrupp."""
     cells = Cells("1", forbund=ctx.forbund)
     surveys = ctx.ins.surveys_in(ctx.year)
+    if ctx.local:   # a förbund's report shows the surveys it used
+        surveys = [s for s in surveys if s.id in ctx.used_surveys()]
     scopes = [(ctx.forbund, "")] + ([("", "Riket")] if ctx.local else [])
     for f, suffix in scopes:
         label = "Antal besvarade enkäter" + (f", {suffix.lower()}" if suffix else "")

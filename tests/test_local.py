@@ -1,0 +1,198 @@
+"""Local reports: four kinds of förbund, anonymity in every output, names that are not paths."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import nnsreport as nr
+import nns_build
+from conftest import ROOT
+from nns_errors import UnknownForbundError
+
+EVERY_SURVEY = "Väst"
+PARTICIPANTS_ONLY = "Göteborg"
+TINY = "Samsund"
+PATH_LIKE = "Degerfors/Karlskoga"
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    settings = nr.load_settings().replace(output_dir=str(out))
+    results = {}
+    with nns_build.NotebookRunner(ROOT) as runner:
+        for name, formats in ((TINY, ("html", "pdf")), (EVERY_SURVEY, ("html",)), (PARTICIPANTS_ONLY, ("html",)),
+                              (PATH_LIKE, ("html", "pdf"))):
+            results[name] = nns_build.build_report(settings, nr.Scope(2022, name), formats, runner=runner)
+    return settings, results
+
+
+def figures(result) -> pd.DataFrame:
+    return pd.read_csv(result.out_dir / "figures.csv", dtype=str, keep_default_na=False)
+
+
+def test_output_folder_is_a_safe_slug(local):
+    settings, results = local
+    assert results[PATH_LIKE].out_dir == Path(settings.output_dir) / "2022" / "degerfors-karlskoga"
+    assert (results[PATH_LIKE].out_dir / "rapport.pdf").exists()
+    for r in results.values():
+        assert r.out_dir.parent == Path(settings.output_dir) / "2022"
+
+
+def test_name_on_title_page_and_running_header(local):
+    from pypdf import PdfReader
+
+    _, results = local
+    pages = PdfReader(str(results[PATH_LIKE].out_dir / "rapport.pdf")).pages
+    assert "Degerfors/Karlskoga" in pages[0].extract_text()
+    assert "Degerfors/Karlskoga" in pages[5].extract_text()
+    html = (results[PATH_LIKE].out_dir / "rapport.html").read_text(encoding="utf-8")
+    assert "<title>Indikatorrapport 2022 – Degerfors/Karlskoga</title>" in html
+
+
+def test_unknown_name_lists_the_closest_names(national_agg):
+    with pytest.raises(UnknownForbundError) as exc:
+        nr.find_forbund(national_agg, "Degerfors Karlskogga", 2022)
+    assert "Degerfors/Karlskoga" in str(exc.value)
+    assert nr.find_forbund(national_agg, "degerfors karlskoga", 2022) == "Degerfors/Karlskoga"
+
+
+def test_local_tables_have_a_riket_column(local):
+    _, results = local
+    fig = figures(results[EVERY_SURVEY])
+    t = fig[(fig.table == "5.1") & (fig.respondent == "deltagare_pagaende") & (fig.group == "samtliga")]
+    assert set(t.forbund) == {EVERY_SURVEY, ""}
+    riket = t[(t.forbund == "") & (t.statistic == "klart_positivt")]["value"].tolist()
+    assert riket == ["78"]                                 # the national figure of table 5.1
+
+
+def test_every_survey_forbund_has_every_indicator(local):
+    _, results = local
+    fig = figures(results[EVERY_SURVEY])
+    tables = set(fig.table)
+    for t in ("5.1", "7.2", "12.1", "13.2", "15.1", "19.2", "20", "21"):
+        assert t in tables
+
+
+def test_participant_only_forbund_leaves_out_other_surveys_and_says_so(local):
+    _, results = local
+    fig = figures(results[PARTICIPANTS_ONLY])
+    mine = fig[(fig.forbund == PARTICIPANTS_ONLY) & (fig.table != "B1")]   # B1 is the national list
+    assert set(mine.respondent) - {""} <= {"deltagare_pagaende", "deltagare_avslut"}
+    assert not {"16.1", "17.1", "19.1"} & set(fig.table)          # indicators 13, 14, 16: no data
+    html = (results[PARTICIPANTS_ONLY].out_dir / "rapport.html").read_text(encoding="utf-8")
+    assert "Förbundet har inga svar på indikatorns frågor 2022" in html
+    assert "användes inte" in html
+
+
+def _recoverable(fig: pd.DataFrame, min_answers: int) -> list[str]:
+    """Splits where a hidden group could be recovered by subtraction from samtliga."""
+    problems = []
+    n = fig[(fig.statistic.isin(["n", "antal_svar"])) & (fig.forbund != "") & (fig.group != "")]
+    for key, rows in n.groupby(["table", "respondent", "question", "year"]):
+        values = dict(zip(rows.group, rows.value))
+        shown = {g: v for g, v in values.items() if g != "samtliga" and v.isdigit()}
+        hidden = {g: v for g, v in values.items() if g != "samtliga" and not v.isdigit() and v != "-"}
+        total = values.get("samtliga", "")
+        if shown and hidden:
+            problems.append(f"{key}: some groups shown, some hidden: {values}")
+        if shown and total.isdigit():
+            rest = int(total) - sum(int(v) for v in shown.values())
+            if 0 < rest < min_answers:
+                problems.append(f"{key}: the unshown remainder is {rest}")
+        for g, v in shown.items():
+            if int(v) < min_answers:
+                problems.append(f"{key}: {g} shown with n={v}")
+    return problems
+
+
+@pytest.mark.parametrize("name", [TINY, EVERY_SURVEY, PARTICIPANTS_ONLY, PATH_LIKE])
+def test_no_figure_from_fewer_than_five_answers_and_nothing_recoverable(local, name):
+    settings, results = local
+    fig = figures(results[name])
+    assert _recoverable(fig, settings.min_answers) == []
+    own = fig[(fig.forbund == name) & fig.table.str.match(r"^\d+\.\d$")]
+    # every share in the förbund's own rows rests on at least min_answers answers
+    n_by_row = own[own.statistic == "n"].set_index(["table", "respondent", "question", "group"])["value"]
+    for (t, resp, q, g), n in n_by_row.items():
+        shares = own[(own.table == t) & (own.respondent == resp) & (own.question == q) & (own.group == g)
+                     & (own.statistic != "n")]["value"]
+        if n.isdigit() and int(n) < settings.min_answers:
+            raise AssertionError(f"{t} {resp} {q} {g}: n={n} shown")
+        if not n.isdigit():
+            assert set(shares) <= {"–", "-"}
+
+
+def test_suppression_is_visible_and_the_same_in_every_output(local):
+    _, results = local
+    r = results[TINY]
+    fig = figures(r)
+    hidden = fig[(fig.forbund == TINY) & (fig.value == "–")]
+    assert len(hidden) > 0, "Samsund has groups with fewer than five answers"
+    # the same cells are hidden in tables/*.csv, the HTML and the PDF
+    t = hidden.iloc[0]["table"]
+    csv = (r.out_dir / "tables" / f"{t}.csv").read_text(encoding="utf-8")
+    assert "–" in csv
+    html = (r.out_dir / "rapport.html").read_text(encoding="utf-8")
+    assert "färre än 5 svar" in html
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(str(r.out_dir / "rapport.pdf")).pages)
+    assert "färre än 5 svar" in re.sub(r"\s+", " ", text)
+
+
+def _read_sheet(path: Path, sheet: str) -> list[dict]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[2:] if any(v is not None for v in r)]
+
+
+def half_up(num: int, den: int) -> str:
+    """Whole percent, rounded half up, with decimal arithmetic (independent of nnsreport.percent)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(int((Decimal(100 * num) / Decimal(den)).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+def test_cells_recomputed_by_hand_from_the_registration_file(local):
+    """Väst's personal question 3 and closing-survey question 8, counted straight from its Excel file."""
+    _, results = local
+    fig = figures(results[EVERY_SURVEY])
+    path = ROOT / "data" / "registration" / "2022" / "2022_vast.xlsx"
+    personal = _read_sheet(path, "Personal")
+    answers = [r["Fråga 3"] for r in personal if r["Fråga 3"] is not None]
+    n = len(answers)
+    kp = sum(1 for a in answers if a >= 5)
+    pos = sum(1 for a in answers if a >= 4)
+
+    def cell(table, resp, q, stat, group="samtliga"):
+        sel = fig[(fig.table == table) & (fig.respondent == resp) & (fig.question == q) & (fig.group == group)
+                  & (fig.statistic == stat) & (fig.forbund == EVERY_SURVEY) & (fig.year.isin(["2022"]))]
+        return sel["value"].tolist()
+
+    assert cell("12.1", "personal", "3", "n") == [str(n)]
+    assert cell("12.1", "personal", "3", "klart_positivt") == [half_up(kp, n)]
+    assert cell("12.1", "personal", "3", "positivt") == [half_up(pos, n)]
+    avslut = _read_sheet(path, "Deltagare avslut")
+    women = [r["Fråga 8"] for r in avslut if r["Kön"] == "Kvinna" and r["Fråga 8"] in ("Ja", "Nej")]
+    yes = sum(1 for a in women if a == "Ja")
+    assert cell("10.1", "deltagare_avslut", "8", "n", "kvinnor") == [str(len(women))]
+    assert cell("10.1", "deltagare_avslut", "8", "ja", "kvinnor") == [half_up(yes, len(women))]
+
+
+def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_path):
+    import nns_batch
+
+    settings = nr.load_settings().replace(output_dir=str(tmp_path))
+    summary = nns_batch.render_all(settings, formats=("html",), workers=2, progress=False,
+                                   forbund=[TINY, "Finnveden", "Inget sådant förbund"])
+    assert [d[0] for d in summary.done] == ["Finnveden", TINY]
+    assert len(summary.failed) == 1 and "Inget sådant förbund" in summary.failed[0][0]
+    index = (tmp_path / "2022" / "index.html").read_text(encoding="utf-8")
+    assert 'href="samsund/rapport.html"' in index and 'href="finnveden/rapport.html"' in index
+    assert "Misslyckades" in index
