@@ -293,7 +293,7 @@ def typst_tables(ast: dict, colours: dict | None = None) -> dict:
 
 
 #: Column widths (fractions of the text width) per table layout: the first column; the rest share.
-FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5,
+FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
                 "keyfigures": 0.28}
 
 

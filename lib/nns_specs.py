@@ -248,12 +248,14 @@ def _responses(ctx: Context, survey_id: str, group: str = nr.ALL, forbund: str |
         return 0
 
 
-def _forbund_using(ctx: Context, survey_id: str) -> int:
+def _forbund_using(ctx: Context, survey_id: str, forbund: str | None = None) -> int:
+    """How many förbund (in the scope, or the given one; "" for the nation) got responses to a survey."""
+    f = ctx.forbund if forbund is None else forbund
     r = ctx.agg.responses
     sel = r[(r["year"] == ctx.year) & (r["survey"] == survey_id)]
     per = sel.groupby("forbund")["responses"].sum()
-    if ctx.local:
-        per = per[per.index == ctx.forbund]
+    if f:
+        per = per[per.index == f]
     return int((per > 0).sum())
 
 
@@ -354,7 +356,7 @@ def table_2(ctx: Context) -> TableSpec:
         names = [s.name for s in ctx.ins.surveys_in(ctx.year) if not s.target_population]
         notes = (f"Andelarna i förhållande till målpopulationen räknas utan {', '.join(n.lower() for n in names)}, "
                  "som saknar målpopulation.",)
-    return TableSpec("2", "Svarsfrekvenser per respondentgrupp.", cells.frame(), footnotes=notes)
+    return TableSpec("2", "Svarsfrekvenser per respondentgrupp.", cells.frame(), layout="populations", footnotes=notes)
 
 
 def tables_3_4(ctx: Context) -> list[TableSpec]:
@@ -653,29 +655,14 @@ def bilaga_1(ctx: Context) -> TableSpec:
             cells.add(row=label, col="", respondent="", year=ctx.year, forbund=f, statistic="nytt_forbund", value=1)
     for s in surveys:
         cells.add(row="SUMMA antal insamlade enkäter", col=s.plural, respondent=s.id, year=ctx.year,
-                  statistic="antal_svar", value=_responses_all(ctx, s.id))
+                  statistic="antal_svar", value=_responses(ctx, s.id, forbund=nr.RIKET))
     for s in surveys:
         cells.add(row="SUMMA antal deltagande förbund", col=s.plural, respondent=s.id, year=ctx.year,
-                  statistic="antal_forbund", value=_forbund_all(ctx, s.id))
+                  statistic="antal_forbund", value=_forbund_using(ctx, s.id, forbund=nr.RIKET))
     frame = cells.frame()
     caption = f"Deltagande samordningsförbund {ctx.year} och antal insamlade enkäter per respondentgrupp."
     notes = ("* Förbundet deltog inte i föregående års mätning. – Förbundet använde inte enkättypen.",)
     return TableSpec("B1", caption, frame, layout="bilaga1", footnotes=notes, stub_label="Samordningsförbund")
-
-
-def _responses_all(ctx: Context, survey_id: str) -> int:
-    r = nr.responses(ctx.agg, ctx.year)
-    try:
-        return int(r.loc[(survey_id, nr.ALL), "responses"])
-    except KeyError:
-        return 0
-
-
-def _forbund_all(ctx: Context, survey_id: str) -> int:
-    r = ctx.agg.responses
-    sel = r[(r["year"] == ctx.year) & (r["survey"] == survey_id)]
-    per = sel.groupby("forbund")["responses"].sum()
-    return int((per > 0).sum())
 
 
 # ---------------------------------------------------------------------------

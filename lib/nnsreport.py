@@ -402,17 +402,7 @@ def counts(agg: Aggregated, year: int, forbund: str = RIKET) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=256)
 def _counts_cached(agg: Aggregated, year: int, forbund: str) -> pd.DataFrame:
-    c = agg.counts
-    try:
-        sub = c.xs(year, level="year")
-    except KeyError:
-        return pd.DataFrame(columns=COUNT_COLUMNS)
-    if forbund:
-        try:
-            return sub.xs(forbund, level="forbund")
-        except KeyError:
-            return pd.DataFrame(columns=COUNT_COLUMNS)
-    return sub.groupby(level=["survey", "question_id", "group"]).sum()
+    return _scope_slice(agg.counts, year, forbund, ["survey", "question_id", "group"], COUNT_COLUMNS)
 
 
 def responses(agg: Aggregated, year: int, forbund: str = RIKET) -> pd.DataFrame:
@@ -422,17 +412,21 @@ def responses(agg: Aggregated, year: int, forbund: str = RIKET) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=256)
 def _responses_cached(agg: Aggregated, year: int, forbund: str) -> pd.DataFrame:
-    r = agg.response_counts
+    return _scope_slice(agg.response_counts, year, forbund, ["survey", "group"], ["responses"])
+
+
+def _scope_slice(frame: pd.DataFrame, year: int, forbund: str, levels: list[str], columns: list[str]):
+    """One year of a (year, forbund, …)-indexed frame: one förbund's rows, or the sum over förbund."""
     try:
-        sub = r.xs(year, level="year")
+        sub = frame.xs(year, level="year")
     except KeyError:
-        return pd.DataFrame(columns=["responses"])
+        return pd.DataFrame(columns=columns)
     if forbund:
         try:
             return sub.xs(forbund, level="forbund")
         except KeyError:
-            return pd.DataFrame(columns=["responses"])
-    return sub.groupby(level=["survey", "group"]).sum()
+            return pd.DataFrame(columns=columns)
+    return sub.groupby(level=levels).sum()
 
 
 def question_counts(agg: Aggregated, question_id: str, year: int, forbund: str = RIKET) -> dict:
