@@ -56,6 +56,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Excel's own row limit; reading stops with an error beyond it.
 MAX_ROWS = 1_048_576
+#: Cells (row lengths summed) read per sheet at most: a few thousand responses need a tiny fraction.
+MAX_CELLS = 20_000_000
 #: A data row after at least this many empty rows gets a warning.
 GAP_WARNING_ROWS = 20
 #: From this year the förbund report målpopulation and undersökt population.
@@ -640,15 +642,18 @@ class Sheet:
 
 def _rows(sheet: Sheet, rep: Reporter) -> Iterator[tuple[int, tuple]]:
     """(row number, values) of a sheet; a sheet that breaks off is reported, not raised."""
-    r = 0
+    r = cells = 0
     try:
         for r, values in enumerate(sheet.rows(), start=1):
-            if r > MAX_ROWS:
-                rep.error(sheet.title, None, f"Bladet har fler än {MAX_ROWS} rader, mer än Excel tillåter. "
-                                             "Filen är skadad eller felaktigt sparad.")
+            values = tuple(values)
+            cells += len(values)
+            if r > MAX_ROWS or cells > MAX_CELLS:
+                what = f"fler än {MAX_ROWS} rader" if r > MAX_ROWS else f"fler än {MAX_CELLS} celler"
+                rep.error(sheet.title, None, f"Bladet har {what} (till rad {r}), mer än en registrering kan "
+                                             "behöva. Filen är skadad eller felaktigt sparad.")
                 sheet.failed = True
                 return
-            yield r, tuple(values)
+            yield r, values
     except Unreadable as exc:
         rep.error(sheet.title, None, str(exc))
         sheet.failed = True

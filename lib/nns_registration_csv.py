@@ -114,6 +114,9 @@ def read_csv_registration(path: str | Path, instrument: Instrument, problems: Pr
     """
     path = Path(path)
     if path.suffix.lower() == ".csv" and not path.is_dir():
+        if not path.exists():
+            problems.error(path.name, None, None, "Filen finns inte.")
+            return None
         path = path.parent
     name = path.name
     rep = Reporter(problems, name, csv=True)

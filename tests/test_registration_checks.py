@@ -264,3 +264,25 @@ def test_messages_never_show_temporary_paths(tmp_path, instrument):
         sheet_part(BASE, "Personal"), b"<worksheet><sheetData><row r='1'><c r='A1' t='n'><v>x</v></c></row></sheetData>"))
     _, problems = read(path, instrument)
     assert problems.errors and all(str(tmp_path) not in str(p) for p in problems.problems)
+
+
+def test_huge_sheets_stop_with_an_error(tmp_path, instrument, monkeypatch):
+    """A cell far down or far right (or a crafted sheet) cannot make reading run away."""
+    path = mutate_zip(BASE, tmp_path / "2022" / F, lambda parts: parts.__setitem__(
+        sheet_part(BASE, "Styrelse"),
+        parts[sheet_part(BASE, "Styrelse")].replace(b"</sheetData>", b'<row r="5000000"><c r="B5000000" t="n">'
+                                                                      b'<v>4</v></c></row></sheetData>')))
+    monkeypatch.setattr(R, "MAX_ROWS", 1000)  # Excel's 1048576 in use; smaller here to stay quick
+    _, problems = read(path, instrument)
+    assert [str(p) for p in problems.errors] == [
+        f"{F}, bladet Styrelse: Bladet har fler än 1000 rader (till rad 1001), mer än en registrering kan "
+        "behöva. Filen är skadad eller felaktigt sparad."]
+    monkeypatch.undo()
+    monkeypatch.setattr(R, "MAX_CELLS", 100)
+    _, problems = read(BASE, instrument)
+    assert "fler än 100 celler" in str(problems.errors[0])
+
+
+def test_missing_csv_file(tmp_path, instrument):
+    _, problems = R.check_files([tmp_path / "2022_x" / "Personal.csv"], instrument)
+    assert [str(p) for p in problems.problems] == ["Personal.csv: Filen finns inte."]
