@@ -103,7 +103,9 @@ class DiffReport:
             lines.append("\nÄndrade indata:")
             names = {"changed": "ändrad", "added": "ny", "removed": "borttagen"}
             for kind, files in changed_inputs.items():
-                lines += [f"  {names[kind]}: {f}" for f in files]
+                lines += [f"  {names[kind]}: {f}" for f in files[:15]]
+                if len(files) > 15:
+                    lines.append(f"  … och {len(files) - 15} {names[kind].rstrip('n')}a filer till.")
         if self.files_differ:
             lines.append("\nFiler som skiljer sig: " + ", ".join(self.files_differ))
         if self.changes:
@@ -133,6 +135,10 @@ def show(statistic: str, value) -> str:
         return f"{value}\u00a0%"
     if statistic == "utveckling":
         return OUTCOMES.get(value, value)
+    if str(value).isdigit():
+        from nns_text import fmt_int
+
+        return fmt_int(int(value))
     return str(value)
 
 

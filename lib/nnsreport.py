@@ -116,7 +116,9 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
         raise ConfigError(f"Okända inställningar: {', '.join(unknown)}.", where=str(p))
     if "formats" in flat:
         flat["formats"] = tuple(flat["formats"])
-    flat["root"] = str(p.resolve().parent)
+    # relative paths resolve against the project (where the notebooks and prose are),
+    # whichever settings file is used
+    flat["root"] = str(ROOT)
     return Settings(**flat).replace(**overrides)
 
 
