@@ -65,6 +65,9 @@ POPULATIONS_FROM = 2022
 #: Rows per survey sheet that the template prepares (validation, unlocked cells).
 TEMPLATE_ROWS = 1000
 
+#: Besides letters, digits and spaces, a förbund's name may hold these (it is the key in the data).
+NAME_PUNCTUATION = "()-–,/.&'"
+
 FILE_RE = re.compile(r"^(?P<year>\d{4})_(?P<slug>[a-z0-9-]+)\.xlsx$")
 DIR_RE = re.compile(r"^(?P<year>\d{4})_(?P<slug>[a-z0-9-]+)$")
 
@@ -976,6 +979,13 @@ def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, inst
                                "Skriv förbundets namn i B1.")
         return None
     forbund = _norm(forbund)
+    odd = sorted({ch for ch in forbund if not (ch.isalnum() or ch == " " or ch in NAME_PUNCTUATION)})
+    if odd or not forbund[0].isalnum() or not (forbund[-1].isalnum() or forbund[-1] == ")"):
+        what = (f"innehåller {', '.join(repr(_clean(ch)) for ch in odd)}" if odd
+                else "börjar eller slutar med ett skiljetecken")
+        rep.error(title, "B1", f"Förbundets namn {_shown(forbund)} {what}. Namnet är nyckeln i data och ska skrivas "
+                               "likadant varje år: bokstäver, siffror, mellanslag och tecknen "
+                               f"{' '.join(NAME_PUNCTUATION)}, med en bokstav eller siffra först.")
     if isinstance(year, float) and year.is_integer():
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int):
@@ -1365,7 +1375,8 @@ def _check_populations(reg: Registration, rep: Reporter, instrument: Instrument,
         for value, col, what in ((und, 3, "Undersökt population"), (mal, 2, "Målpopulationen")):
             if value is not None and value < n:
                 rep.error(info_title, _cell(col, row) if row else None,
-                          f"{what} för {survey.sheet} ({value}) är mindre än antalet svar ({n}) i {where(survey)}.")
+                          f"{what} för {survey.sheet} ({value}) är mindre än antalet svar ({n}) "
+                          f"{'i' if rep.csv else 'på'} {where(survey)}.")
 
 
 # ---------------------------------------------------------------------------
@@ -1487,6 +1498,24 @@ def check_files(paths: list[Path], instrument: Instrument) -> tuple[list[Registr
     return regs, problems
 
 
+def _other_years(f: Path, columns: list[str], year: int) -> pd.DataFrame:
+    """The rows of an aggregated layer file for every year but ``year``."""
+    from nns_errors import DataError
+
+    try:
+        old = pd.read_csv(f, dtype={"forbund": str, "survey": str, "group": str, "answer": str},
+                          keep_default_na=False)
+        old = old[old["year"] != year]
+        for col in ("malpopulation", "undersokt"):
+            if col in old.columns:
+                old[col] = pd.to_numeric(old[col].replace("", None)).astype("Int64")
+        return old[columns]
+    except Exception as exc:
+        raise DataError(f"Det befintliga aggregerade datalagret kan inte läsas ({type(exc).__name__}: "
+                        f"{_clean(str(exc), 200)}); kör 'nnsreport ingest' utan --year för att bygga om det.",
+                        where=str(f)) from None
+
+
 def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instrument,
            year: int | None = None) -> tuple[dict, ProblemList, list[Registration]]:
     """Check all registration files and, when none has errors, write the aggregated layer.
@@ -1495,8 +1524,6 @@ def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instru
     are kept. Nothing is written when any file has errors (RegistrationError);
     the layer's files are replaced all together or not at all (:func:`write_layer`).
     """
-    from nns_errors import DataError
-
     paths = registration_files(registration_dir, year)
     if not paths:
         raise RegistrationError([Problem(str(registration_dir), None, None,
@@ -1510,29 +1537,29 @@ def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instru
                                               "namn i rätt mapp, eller flytta bort den.")
         else:
             problems.warning(where, None, None, "Filen är ingen registreringsfil och ignoreras.")
-    raise_for_errors(problems)
-    layer = aggregate(instrument, regs)
+    kept: dict[str, pd.DataFrame] = {}
     if year is not None:
         from nnsreport import AGGREGATED_FILES
 
-        old_dir = Path(out_dir)
         for key, (fname, columns) in AGGREGATED_FILES.items():
-            f = old_dir / fname
+            f = Path(out_dir) / fname
             if f.exists():
-                try:
-                    old = pd.read_csv(f, dtype={"forbund": str, "survey": str, "group": str, "answer": str},
-                                      keep_default_na=False)
-                    old = old[old["year"] != year]
-                    for col in ("malpopulation", "undersokt"):
-                        if col in old.columns:
-                            old[col] = pd.to_numeric(old[col].replace("", None)).astype("Int64")
-                    old = old[columns]
-                except Exception as exc:
-                    raise DataError(f"Det befintliga aggregerade datalagret kan inte läsas ({type(exc).__name__}: "
-                                    f"{exc}); kör 'nnsreport ingest' utan --year för att bygga om det.",
-                                    where=str(f)) from None
-                merged = pd.concat([old, layer[key]], ignore_index=True)
-                layer[key] = merged.sort_values(["year"], kind="stable").reset_index(drop=True)
+                kept[key] = _other_years(f, columns, year)
+        if "responses" in kept:  # the same förbund must keep its spelling across years
+            known: dict[str, str] = {}
+            for name in kept["responses"]["forbund"].unique():
+                known.setdefault(slug(name), name)
+            for reg in regs:
+                old = known.get(slug(reg.forbund))
+                if old is not None and old != reg.forbund:
+                    problems.warning(_name(Path(reg.path)), INFO_SHEET, "B1",
+                                     f"Förbundets namn '{_clean(reg.forbund)}' stavas '{_clean(old)}' andra år i "
+                                     "det aggregerade datalagret; i data blir det två förbund. Stava namnet likadant.")
+    raise_for_errors(problems)
+    layer = aggregate(instrument, regs)
+    for key, old in kept.items():
+        merged = pd.concat([old, layer[key]], ignore_index=True)
+        layer[key] = merged.sort_values(["year"], kind="stable").reset_index(drop=True)
     write_layer(layer, out_dir)
     logger.info("Skrev det aggregerade datalagret till %s från %d filer.", out_dir, len(regs))
     return layer, problems, regs

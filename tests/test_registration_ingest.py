@@ -219,3 +219,29 @@ def test_reading_is_read_only_with_defusedxml(instrument, monkeypatch):
     monkeypatch.setattr(openpyxl, "load_workbook", spy)
     R.check_files([BASE], instrument)
     assert calls == [dict(read_only=True, data_only=False, keep_links=False, keep_vba=False)]
+
+
+def test_ingest_one_year_warns_about_a_new_spelling(tmp_path, instrument):
+    reg = tmp_path / "registration" / "2022"
+    mutate_xlsx(BASE, reg / BASE.name, lambda wb: wb["Uppgifter"].__setitem__("B1", "JÄMTLAND"))
+    out = tmp_path / "layer"
+    shutil.copytree(LAYER, out)
+    _, problems, _ = R.ingest(tmp_path / "registration", out, instrument, year=2022)
+    assert [str(p) for p in problems.problems] == [
+        "2022_jamtland.xlsx, Uppgifter!B1: Varning: Förbundets namn 'JÄMTLAND' stavas 'Jämtland' andra år i det "
+        "aggregerade datalagret; i data blir det två förbund. Stava namnet likadant."]
+
+
+def test_ingest_one_year_with_a_broken_layer(tmp_path, instrument):
+    from nns_errors import DataError
+
+    reg = tmp_path / "registration" / "2022"
+    reg.mkdir(parents=True)
+    shutil.copy(BASE, reg / BASE.name)
+    out = tmp_path / "layer"
+    shutil.copytree(LAYER, out)
+    (out / "responses.csv").write_text("trasig\n", encoding="utf-8")
+    before = layer_bytes(out)
+    with pytest.raises(DataError, match="kan inte läsas"):
+        R.ingest(tmp_path / "registration", out, instrument, year=2022)
+    assert layer_bytes(out) == before
