@@ -50,7 +50,8 @@ def _draw_lines(spec):
     for series in series_order:
         first = data[data["series"] == series].iloc[0]
         riket = bool(first["riket"])
-        palette[series] = SURVEY_COLOURS.get(first["respondent"], "#444444")
+        # a second question of the same respondent group gets a darker shade of its colour
+        palette[series] = shade(SURVEY_COLOURS.get(first["respondent"], "#444444"), int(first["question_order"]))
         dashes[series] = (4, 2) if first["group"] == "man" or riket else ""
         markers[series] = MARKERS[int(first["question_order"]) % len(MARKERS)]
         styles[series] = riket
@@ -67,13 +68,19 @@ def _draw_lines(spec):
             line.set_alpha(0.65)
             line.set_markersize(3.5)
     handles = []
+    labels = []
     for series in series_order:
         rows = data[data["series"] == series].sort_values("y")
-        colour = palette[series]
-        if not styles[series]:
+        if not styles[series] and len(rows):
             last = rows.iloc[-1]
-            ax.annotate(f"{last['v']}", (last["y"], last["v"]), textcoords="offset points", xytext=(5, -3),
-                        fontsize=7, color=colour)
+            labels.append((int(last["y"]), int(last["v"]), palette[series]))
+    lo, hi = (data["v"].min(), data["v"].max()) if len(data) else (0, 100)
+    ylim = (max(0, (lo // 10) * 10 - 5), min(100, (hi // 10) * 10 + 12))
+    for x, y, v, colour in spread_labels(labels, min_gap=(ylim[1] - ylim[0]) * 0.045):
+        ax.annotate(f"{v}", (x, v), xytext=(x + 0.09, y), textcoords="data", fontsize=7, color=colour,
+                    va="center")
+    for series in series_order:
+        colour = palette[series]
         handles.append(Line2D([0], [0], label=series, color=colour, marker=markers[series],
                               linestyle=(0, dashes[series]) if dashes[series] else "-",
                               linewidth=1.0 if styles[series] else 1.8, alpha=0.65 if styles[series] else 1))
@@ -81,8 +88,7 @@ def _draw_lines(spec):
     if years:
         ax.set_xticks(list(range(min(years), max(years) + 1)))
         ax.set_xlim(min(years) - 0.3, max(years) + 0.5)
-    lo, hi = (data["v"].min(), data["v"].max()) if len(data) else (0, 100)
-    ax.set_ylim(max(0, (lo // 10) * 10 - 5), min(100, (hi // 10) * 10 + 12))
+    ax.set_ylim(*ylim)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
     ax.set_xlabel("")
     ax.set_ylabel(spec.y_label, fontsize=8)
@@ -91,6 +97,45 @@ def _draw_lines(spec):
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.01), ncol=ncol, fontsize=7.5,
                frameon=False)
     return fig
+
+
+def shade(colour: str, step: int) -> str:
+    """The colour darkened a little per step (a second question of the same respondent group).
+
+    >>> shade("#0072B2", 0), shade("#0072B2", 1)
+    ('#0072B2', '#004f7c')
+    """
+    if step <= 0:
+        return colour
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    f = 0.7 ** step
+    return "#{:02x}{:02x}{:02x}".format(int(r * f), int(g * f), int(b * f))
+
+
+def spread_labels(labels: list[tuple[int, int, str]], min_gap: float) -> list[tuple[int, float, int, str]]:
+    """End-of-line value labels moved apart so that none overlap; equal values share one label.
+
+    ``labels`` are (x, value, colour); returns (x, y to draw at, value, colour).
+
+    >>> [round(y, 1) for _, y, _, _ in spread_labels([(2022, 79, "a"), (2022, 79, "b"), (2022, 77, "c")], 2.5)]
+    [76.8, 79.2]
+    """
+    merged: dict[int, tuple[int, int, str]] = {}
+    for x, v, colour in labels:
+        merged.setdefault(v, (x, v, colour))
+    items = sorted(merged.values(), key=lambda t: t[1])
+    placed: list[list] = []
+    for x, v, colour in items:
+        y = float(v)
+        if placed and y - placed[-1][1] < min_gap:
+            y = placed[-1][1] + min_gap
+        placed.append([x, y, v, colour])
+    # centre the shifted stack on the values again
+    if placed:
+        shift = (sum(p[1] for p in placed) - sum(p[2] for p in placed)) / len(placed)
+        for p in placed:
+            p[1] -= shift
+    return [tuple(p) for p in placed]
 
 
 def _draw_bars(spec):

@@ -74,7 +74,7 @@ def show_chart(spec: sp.ChartSpec) -> None:
     if spec.cells.empty:   # nothing to draw: the caption and the note that says why
         _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
                  {"kind": "caption", "for": spec.anchor})
-        show_markdown(spec.note)
+        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
         return
     png = nns_charts.png_bytes(nns_charts.draw(spec))
     alt = spec.alt_text()
@@ -84,7 +84,7 @@ def show_chart(spec: sp.ChartSpec) -> None:
              {"kind": "caption", "for": spec.anchor})
     _display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": alt}, meta)
     if spec.note:
-        show_markdown(spec.note)
+        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
 
 
 @dataclass(frozen=True)

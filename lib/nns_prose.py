@@ -34,7 +34,7 @@ def ordinal(n: int) -> str:
 # ---------------------------------------------------------------------------
 
 def indicator_heading(ctx: sp.Context, ind) -> str:
-    return f"# Indikator {ind.number} {{#indikator-{ind.number}}}"
+    return f"# Indikator {ind.number}: {ind.short} {{#indikator-{ind.number}}}"
 
 
 def _measure_line(ins, qid: str, year: int, natural: int) -> str:
@@ -51,9 +51,9 @@ def indicator_description(ctx: sp.Context, ind) -> str:
     lines = ["::: {.indikator}", f"**{ind.text}**", ""]
     if not ind.measures:
         lines += [
-            f"Indikatorn ingår inte i enkätundersökningen ({ind.register_study.lower()}). Den är tänkt att "
-            "följas upp med registerdata, men någon fast rutin för en årlig mätning finns ännu inte. "
-            "Därför redovisas inga resultat för den i rapporten.",
+            "Indikatorn ingår inte i enkätundersökningen. Den är tänkt att följas upp med registerdata "
+            f"({ind.register_study[0].lower() + ind.register_study[1:]}), men någon fast rutin för en årlig "
+            "mätning finns ännu inte. Därför redovisas inga resultat för den i rapporten.",
             ":::",
         ]
         return "\n".join(lines)
@@ -69,8 +69,9 @@ def indicator_description(ctx: sp.Context, ind) -> str:
                       and ins.question(d).condition.question == q.version(ctx.year).number]
         if dependants:
             nums = join_sv([ins.question(d).version(ctx.year).number for d in dependants])
-            lines.append(f"- *Den som svarat {ins.question(dependants[0]).condition.answer.lower()} besvarar "
-                         f"även frågorna {nums}:*")
+            # a paragraph between two lists: the condition is not itself a measure
+            lines += ["", f"*Den som svarat {ins.question(dependants[0]).condition.answer.lower()} på fråga "
+                      f"{q.version(ctx.year).number} besvarar även frågorna {nums}:*", ""]
     earlier = []
     for qid in measures:
         q = ins.question(qid)
@@ -130,16 +131,21 @@ def commentary(ctx: sp.Context, ind) -> str:
     if not ind.measures:
         return ""
     path = commentary_path(ctx, ind)
-    head = "## Kommentar till resultatet"
+    head = f"## Kommentar till resultatet {{#kommentar-{ind.number} .unlisted}}"
     if path.exists():
         return f"{head}\n\n{path.read_text(encoding='utf-8').strip()}\n"
-    rel = path.relative_to(ctx.settings.root) if path.is_relative_to(ctx.settings.root) else path
     sentences = draft_sentences(ctx, ind)
     return "\n".join([
         head, "", "::: {.utkast}",
-        f"*Automatiskt utkast: ingen kommentar är skriven ännu. Ersätt texten genom att skriva filen `{rel}`.*",
+        "*Utkast: texten är framtagen automatiskt ur tabellerna och har inte granskats.*",
         "", " ".join(sentences), ":::", "",
     ])
+
+
+def missing_commentary(ctx: sp.Context) -> list[int]:
+    """Indicators whose commentary file is missing (they get an automatic draft)."""
+    return [ind.number for ind in ctx.ins.indicators if ind.measures and ctx.measures(ind)
+            and not commentary_path(ctx, ind).exists()]
 
 
 def _kf(ctx, qid, year, group=nr.ALL, forbund=None):
@@ -204,16 +210,25 @@ def draft_sentences(ctx: sp.Context, ind) -> list[str]:
         out.append(f"Högst nyckeltal har {_measure_name(ins, hi[1], year)} ({fmt_pct(hi[0], True)}) och lägst "
                    f"{_measure_name(ins, lo[1], year)} ({fmt_pct(lo[0], True)}).")
     if ctx.local:
-        above = below = 0
+        above = below = compared = 0
         for v, qid in levels:
             nat = _kf(ctx, qid, year, forbund=nr.RIKET)
             if nat is None:
                 continue
+            compared += 1
             above += v > nat
             below += v < nat
-        if above or below:
-            out.append(f"Förbundet ligger över riket på {number_word(above, True)} och under riket på "
-                       f"{number_word(below, True)} av {number_word(len(levels), True)} mått.")
+        if compared == 1:
+            where = "över" if above else "under" if below else "i nivå med"
+            out.append(f"På det enda måttet som kan jämföras ligger förbundet {where} riket.")
+        elif compared:
+            out.append(f"Av {number_word(compared, True)} mått ligger förbundet över riket på "
+                       f"{'inget' if not above else number_word(above, True)} och under riket på "
+                       f"{'inget' if not below else number_word(below, True)}.")
+        smallest = min((ctx.visible_groups(qid, year).get(nr.ALL, {}).get("n", 0) for _, qid in levels), default=0)
+        if 0 < smallest < 30:
+            out.append(f"Underlaget är litet (som minst {smallest} svar på en fråga), så en förändring kan bero på "
+                       "enstaka svar.")
     return out
 
 
@@ -234,7 +249,7 @@ def development_sentence(n: int, up: int, flat: int, down: int, prev: int, who: 
     >>> development_sentence(15, 8, 7, 0, 2021)
     'Av 15 uppföljda indikatorer syns en ökning i åtta av dem jämfört med 2021, sju visar varken ökning eller minskning och ingen visar en minskning.'
     >>> development_sentence(8, 2, 6, 0, 2021, "kvinnor")
-    'För kvinnor syns en ökning i två av de åtta indikatorer som har könsuppdelade mått, varken ökning eller minskning i sex och en minskning i ingen.'
+    'Bland kvinnor ökade två av de åtta indikatorer som har könsuppdelade mått, sex visar varken ökning eller minskning och ingen minskade.'
     """
     def count(k):
         return "ingen" if k == 0 else number_word(k)
@@ -245,8 +260,8 @@ def development_sentence(n: int, up: int, flat: int, down: int, prev: int, who: 
     if not who:
         return (f"Av {fmt_int(n)} uppföljda indikatorer syns en ökning i {count(up)} av dem jämfört med {prev}, "
                 f"{count(flat)} visar varken ökning eller minskning och {count(down)} visar en minskning.")
-    return (f"För {who} syns en ökning i {count(up)} av de {number_word(n)} indikatorer som har könsuppdelade "
-            f"mått, varken ökning eller minskning i {count(flat)} och en minskning i {count(down)}.")
+    return (f"Bland {who} ökade {count(up)} av de {number_word(n)} indikatorer som har könsuppdelade mått, "
+            f"{count(flat)} visar varken ökning eller minskning och {count(down)} minskade.")
 
 
 def table_20_summary(ctx: sp.Context) -> dict:
@@ -368,10 +383,20 @@ def variables(ctx: sp.Context) -> dict:
         top = inr.sort_values(["share", "survey"], ascending=[False, True]).head(3)
         parts = [f"{_measure_name(ins, r.question_id, year)} ({fmt_pct(r.share, True)})" for r in top.itertuples()]
         v["bortfall_storst"] = join_sv(parts)
-        ind4 = inr[inr["question_id"].isin(ins.indicator(4).measures)]
-        v["bortfall_indikator4"] = join_sv(
-            f"{fmt_pct(r.share, True)} {_measure_name(ins, r.question_id, year).split(' ', 2)[2]}"
-            for r in ind4.itertuples())
+    # where ongoing and closing participants answer most differently (same question number)
+    gaps = []
+    for q in ins.questions.values():
+        if q.survey != "deltagare_pagaende" or not q.version(year):
+            continue
+        twin = ins.question(f"deltagare_avslut.{q.version(year).number}") \
+            if f"deltagare_avslut.{q.version(year).number}" in ins.questions else None
+        a, b = _kf(ctx, q.id, year), (_kf(ctx, twin.id, year) if twin else None)
+        if a is not None and b is not None and ins.indicator_of(q.id) == ins.indicator_of(twin.id):
+            gaps.append((abs(b - a), q.version(year).number, a, b))
+    gaps.sort(key=lambda g: (-g[0], g[1]))
+    v["deltagare_skillnad"] = join_sv(
+        f"fråga {num} ({fmt_pct(a, True)} i pågåendeenkäten, {fmt_pct(b, True)} vid avslut)"
+        for _, num, a, b in gaps[:2]) if gaps else "–"
     # table 21 over the whole period
     years = [y for y in agg.years if ctx.settings.first_year <= y <= year]
     totals = [_total_responses(agg, y) for y in years]

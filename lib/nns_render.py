@@ -159,6 +159,15 @@ def outputs_markdown(outputs: list[dict], media: Media) -> str:
                 "", f"![{alt}]({path}){{width=100%}}", ":::",
             ]))
             pending_caption = None
+        elif kind == "note":
+            note = _text(data.get("text/markdown"))
+            if pending_caption:   # a chart with nothing to draw: caption and note only
+                parts.append(f"::: {{.nns-figure}}\n{pending_caption}\n\n{note}\n:::")
+                pending_caption = None
+            elif parts and parts[-1].startswith("::: {.nns-figure"):
+                parts[-1] = parts[-1][: -len(":::")] + f"\n{note}\n:::"
+            else:
+                parts.append(note)
         elif "text/markdown" in data:
             parts.append(_text(data["text/markdown"]))
         elif "image/png" in data:
@@ -342,7 +351,7 @@ def _grid_table(grid: dict, caption_inlines: list, colours: dict) -> dict:
     body_rows = []
     for r in grid["body"]:
         if "group" in r:
-            colour = next((c for key, c in colours.items() if key in r["group"]), None)
+            colour = next((c for key, c in colours.items() if r["group"].endswith(" " + key)), None)
             mark = {"t": "RawInline", "c": ["typst", f'#box(width: 0.6em, height: 0.6em, fill: rgb("{colour}")) ']} \
                 if colour else None
             body_rows.append([["", [], []], [_cell(r["group"], "AlignLeft", ncols, 1, bold=True, prefix=mark)]])
@@ -371,15 +380,32 @@ def _unwrap_anchor(inlines: list) -> tuple[str, list]:
 
 
 
+#: Tables with at most this many rows are never split over two pages.
+UNBREAKABLE_ROWS = 16
+
+
 def typst_boxes(ast: dict) -> dict:
-    """Shaded boxes for the indicator description and draft commentary (HTML gets them from CSS)."""
+    """Shaded boxes for the indicator description and draft commentary (HTML gets them from CSS);
+    a chart with its caption and note, and a short table, kept on one page."""
     styles = {"indikator": ('rgb("#f4f7fa")', 'rgb("#1f4e79")'), "utkast": ('rgb("#fff8e6")', 'rgb("#e69f00")')}
+
+    def keep(b) -> bool:
+        if "nns-figure" in _classes(b):
+            return True
+        if "nns-table" in _classes(b):
+            tables = [x for x in b["c"][1] if x.get("t") == "Table"]
+            return bool(tables) and sum(len(body[3]) for body in tables[0]["c"][4]) <= UNBREAKABLE_ROWS
+        return False
 
     def box(blocks):
         out = []
         for b in blocks:
             cls = [c for c in _classes(b) if c in styles]
-            if cls:
+            if keep(b):
+                out.append({"t": "RawBlock", "c": ["typst", "#block(breakable: false, width: 100%)["]})
+                out.append(b)
+                out.append({"t": "RawBlock", "c": ["typst", "]"]})
+            elif cls:
                 fill, line = styles[cls[0]]
                 out.append({"t": "RawBlock", "c": ["typst", f"#block(fill: {fill}, stroke: (left: 3pt + {line}), "
                                                             "inset: (x: 8pt, y: 6pt), width: 100%)["]})

@@ -91,8 +91,8 @@ class Cells:
         self._col_order: dict[tuple, int] = {}
 
     def add(self, *, row_group="", row, col_group="", col, statistic, value,
-            respondent="", question="", group="", year="", forbund=None):
-        rk = (row_group, row)
+            respondent="", question="", group="", year="", forbund=None, row_key=None):
+        rk = (row_group, row, row_key)
         ck = (col_group, col)
         self._row_order.setdefault(rk, len(self._row_order))
         self._col_order.setdefault(ck, len(self._col_order))
@@ -263,8 +263,6 @@ def table_1(ctx: Context) -> TableSpec:
     """Antal enkäter och förbund per respondentgrupp."""
     cells = Cells("1", forbund=ctx.forbund)
     surveys = ctx.ins.surveys_in(ctx.year)
-    if ctx.local:   # a förbund's report shows the surveys it used
-        surveys = [s for s in surveys if s.id in ctx.used_surveys()]
     scopes = [(ctx.forbund, "")] + ([("", "Riket")] if ctx.local else [])
     for f, suffix in scopes:
         label = "Antal besvarade enkäter" + (f", {suffix.lower()}" if suffix else "")
@@ -272,8 +270,9 @@ def table_1(ctx: Context) -> TableSpec:
         for s in surveys:
             n = _responses(ctx, s.id, forbund=f)
             total += n
+            unused = f and s.id not in ctx.used_surveys()   # "-": the förbund did not use the survey
             cells.add(row=label, col=s.plural, respondent=s.id, year=ctx.year, statistic="antal_svar",
-                      value=n, forbund=f)
+                      value=DASH if unused else n, forbund=f)
         cells.add(row=label, col="Totalt", year=ctx.year, statistic="antal_svar", value=total, forbund=f)
     if not ctx.local:
         used = set()
@@ -286,7 +285,9 @@ def table_1(ctx: Context) -> TableSpec:
                       statistic="antal_forbund", value=_forbund_using(ctx, s.id))
         cells.add(row="Antal deltagande förbund", col="Totalt", year=ctx.year, statistic="antal_forbund",
                   value=len(used))
-    return TableSpec("1", "Antal enkäter och förbund per respondentgrupp.", cells.frame(), stub_label="")
+    caption = "Antal enkäter per respondentgrupp." if ctx.local else "Antal enkäter och förbund per respondentgrupp."
+    notes = ("- = förbundet använde inte enkäten.",) if ctx.local and len(ctx.used_surveys()) < len(surveys) else ()
+    return TableSpec("1", caption, cells.frame(), stub_label="", footnotes=notes)
 
 
 def _population_totals(ctx: Context, forbund: str):
@@ -316,6 +317,7 @@ def table_2(ctx: Context) -> TableSpec:
             ("andel_undersokt", "Andel svar: undersökt population"), ("andel_mal", "Andel svar: målpopulation")]
     tot = dict.fromkeys(["mal", "und", "und_mal", "svar", "svar_mal"], 0)
     footnote = False
+    hidden = False
     for s in ctx.ins.surveys_in(ctx.year):
         svar = _responses(ctx, s.id)
         if ctx.local and svar == 0 and pops[s.id] == (None, None):
@@ -328,6 +330,10 @@ def table_2(ctx: Context) -> TableSpec:
             "andel_undersokt": nr.percent(svar, und) if und else None,
             "andel_mal": nr.percent(svar, mal) if mal else None,
         }
+        if ctx.local and 0 < svar < ctx.settings.min_answers:
+            # a response rate computed from fewer answers than the anonymity threshold is not shown
+            values["andel_undersokt"] = values["andel_mal"] = SUPPRESSED
+            hidden = True
         for stat, col in cols:
             v = values[stat]
             cells.add(row=s.name, col=col, respondent=s.id, year=ctx.year, statistic=stat,
@@ -356,6 +362,8 @@ def table_2(ctx: Context) -> TableSpec:
         names = [s.name for s in ctx.ins.surveys_in(ctx.year) if not s.target_population]
         notes = (f"Andelarna i förhållande till målpopulationen räknas utan {', '.join(n.lower() for n in names)}, "
                  "som saknar målpopulation.",)
+    if hidden:
+        notes = notes + (f"– = visas inte: färre än {ctx.settings.min_answers} svar.",)
     return TableSpec("2", "Svarsfrekvenser per respondentgrupp.", cells.frame(), layout="populations", footnotes=notes)
 
 
@@ -496,7 +504,9 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                     cells.add(col_group=str(y), col="riket", statistic="nyckeltal", value=v, year=y,
                               forbund=nr.RIKET, **common)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    caption = f"Nyckeltal ”{key_figure_name(ind)}” för indikator {ind.number}, jämförelse {span}."
+    yes_no = " (för ja/nej-frågan andelen ja-svar)" if any(ctx.ins.scale_of(m, ctx.year).yes_no for m in measures) \
+        else ""
+    caption = f"Nyckeltal ”{key_figure_name(ind)}”{yes_no} för indikator {ind.number}, jämförelse {span}."
     notes = change_notes(ctx, measures, years)
     if ctx.local and hidden_any:
         notes = notes + _suppression_note(ctx)
@@ -581,7 +591,7 @@ def table_20(ctx: Context) -> TableSpec:
         row = f"{ind.number} {ind.text}"
         for gid, col in cols:
             if gid != nr.ALL and not has_participants:
-                cells.add(row=row, col=col, statistic="", value="")
+                cells.add(row=row, col=col, statistic="", value="ej aktuellt")
                 continue
             outcome, changes = indicator_development(ctx, ind, gid)
             cells.add(row=row, col=col, group=gid, year=ctx.year, statistic="utveckling",
@@ -706,7 +716,7 @@ def bilaga_2(ctx: Context) -> TableSpec:
     for ind in ins.indicators:
         group = f"{ind.number}. {ind.text}"
         if not ind.measures:
-            cells.add(row_group=group, row=ind.register_study, col="Mått (respondent, svarsskala)",
+            cells.add(row_group=group, row=ind.register_study, col="Respondentgrupp, fråga, svarsskala",
                       statistic="", value="")
             continue
         for qid in ind.measures:
@@ -715,22 +725,25 @@ def bilaga_2(ctx: Context) -> TableSpec:
             if v is None:
                 continue
             s = ins.survey(q.survey)
-            cells.add(row_group=group, row=v.text, col="Mått (respondent, svarsskala)", statistic="",
-                      value=f"{s.measure_label}, fråga {v.number}, svarsskala {v.scale}")
+            cells.add(row_group=group, row=v.text, col="Respondentgrupp, fråga, svarsskala", statistic="",
+                      value=f"{s.measure_label}, fråga {v.number}, svarsskala {v.scale}", row_key=qid)
     n = sum(1 for q in ins.questions.values() if q.version(ctx.year))
     notes = (f"Sammanlagt {n} mått. Bakgrundsvariabler: kön för deltagarenkäterna, anställning för "
              "remittenterna.",)
     return TableSpec("B2", "Indikatorerna och måtten kopplade till dem.", cells.frame(), layout="text",
-                     footnotes=notes, stub_label="Mått")
+                     footnotes=notes, stub_label="Fråga")
 
 
 def scales(ctx: Context) -> TableSpec:
+    """The answer scales: six options from lowest to highest; Ja/Nej with no numbers."""
     cells = Cells("B2-skalor")
     for sid, scale in ctx.ins.scales.items():
-        options = list(reversed(scale.options)) if scale.yes_no else scale.options
-        for i, text in enumerate(options, start=1):
-            cells.add(row=str(i), col=f"Skala {sid}", statistic="", value=f"{text}" + ("" if scale.yes_no else f" ({i})"))
-    return TableSpec("B2-skalor", "Svarsskalor.", cells.frame(), label_text="Svarsskalor", stub_label="")
+        for i, text in enumerate(scale.options, start=1):
+            cells.add(row=f"Alternativ {i}", col=f"Skala {sid}", statistic="",
+                      value=text if scale.yes_no else f"{text} ({i})")
+    notes = ("Skala III (fråga 8 i avslutsenkäten) besvaras med nej eller ja; ja räknas som positivt.",)
+    return TableSpec("B2-skalor", "Svarsskalorna och deras alternativ.", cells.frame(), label_text="Svarsskalor",
+                     stub_label="", footnotes=notes)
 
 
 # ---------------------------------------------------------------------------
@@ -849,7 +862,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
     cells = Cells(f"D{number}", ind.number, ctx.forbund)
     rows = []
     scopes = [ctx.forbund] + ([nr.RIKET] if ctx.local else [])
-    for order, qid in enumerate(qids):
+    for qid in qids:
         q = ins.question(qid)
         s = ins.survey(q.survey)
         start = max(q.compare_from(ctx.year), ctx.settings.first_year)
@@ -868,7 +881,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
                     value = nr.key_figure(c, ins.key_figure_kind(qid, y))
                     cells.add(row=label, col=str(y), respondent=s.id, question=q.current.number, group=g,
                               year=y, statistic="nyckeltal", value=value, forbund=forbund)
-                    rows.append({"series": label, "question_order": order,
+                    rows.append({"series": label, "question_order": per_survey[s.id].index(qid),
                                  "riket": forbund == nr.RIKET and ctx.local})
     frame = cells.frame()
     extra = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["series", "question_order", "riket"])
@@ -892,6 +905,8 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
     note = f"Diagrammet visar förändringen mellan mätningarna för {join_sv(groups)}."
     if ctx.local:
         note += " Streckade linjer visar riket."
+        if not (extra["riket"] == False).any():  # noqa: E712 - a column of booleans
+            note += " Förbundets egna värden visas inte: de bygger på för få svar."
     return ChartSpec(number, caption, "line", frame, y_label=label, note=note)
 
 
@@ -953,6 +968,8 @@ def diagram_13(ctx: Context, number: int | None = None) -> ChartSpec:
     note = ("Nyckeltalet är andelen klart positiva svar, för indikator 7 andelen positiva svar och för "
             "fråga 8 andelen som svarat ja.")
     if frame.empty:
-        note = (f"Diagrammet kan inte visas: förbundet har inga svar på avslutsenkäten {ctx.year}, eller för få "
-                "för att visas.")
-    return ChartSpec(str(number), caption, "bars", frame, y_label="Andel i nyckeltalet", note=note)
+        had = ctx.local and "deltagare_avslut" in ctx.used_surveys()
+        reason = (f"förbundets svar på avslutsenkäten {ctx.year} är för få för att visas" if had else
+                  f"{'förbundet' if ctx.local else 'ingen'} har inga svar på avslutsenkäten {ctx.year}")
+        note = f"Diagram {number} kan inte visas: {reason}."
+    return ChartSpec(str(number), caption, "bars", frame, y_label="Nyckeltal", note=note)

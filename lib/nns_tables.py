@@ -53,7 +53,9 @@ def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
 def _n_text(n) -> str:
     if n in (None, "", "-", "–"):
         return n or "-"
-    return str(int(n))
+    from nns_text import fmt_int
+
+    return fmt_int(int(n))
 
 
 def to_gt(spec: TableSpec, laid_out=None) -> GT:
@@ -74,7 +76,10 @@ def to_gt(spec: TableSpec, laid_out=None) -> GT:
         gt = gt.tab_spanner(label=group, columns=cols, id=f"sp-{_col_key('', group)}")
     if spec.stub_label:
         gt = gt.tab_stubhead(label=spec.stub_label)
-    gt = gt.cols_align(align="right", columns=[k for k, _, _ in keys])
+    text_layout = spec.layout in ("text", "development", "plain") and any(
+        len(str(v)) > 25 for k, _, _ in keys for v in df[k])
+    gt = gt.cols_align(align="left" if text_layout or spec.layout in ("text", "development") else "right",
+                       columns=[k for k, _, _ in keys])
     if has_groups:
         for respondent, rows in df.groupby("_respondent", sort=False):
             colour = SURVEY_COLOURS.get(respondent)
