@@ -45,6 +45,9 @@ ingest: $(STAMP) ## Check the registration files and rebuild data/aggregated (no
 audit: $(STAMP) ## Compare computed figures with the published 2022 report; check it against itself
 	$(BIN)/nnsreport audit --year 2022
 
+check: $(STAMP) ## Check registration files: make check FILES="data/registration/2022"
+	$(BIN)/nnsreport check $(or $(FILES),data/registration/$(YEAR))
+
 template: $(STAMP) ## A blank registration file: make template FORBUND="name" YEAR=2023
 	$(BIN)/nnsreport template --forbund "$(FORBUND)" --year $(YEAR)
 
