@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 ROOT = nr.ROOT
 INDICATOR_NOTEBOOK = "notebooks/indikator.ipynb"
 PART_NOTEBOOKS = ["tabell_1_4", "tabell_20", "tabell_21", "diagram_13", "bilagor"]
+#: The appendices (Bilaga 1 and 2) belong to the national report only.
+LOCAL_PART_NOTEBOOKS = ["tabell_1_4", "tabell_20", "tabell_21", "diagram_13"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def plan(settings: nr.Settings, scope: nr.Scope, instrument) -> list[Job]:
         commentary = comm / f"indikator-{ind.number:02d}.md"
         jobs.append(Job(root / INDICATOR_NOTEBOOK, broot / "report" / "indicators" / f"indikator-{ind.number:02d}.ipynb",
                         {"indikator": ind.number, **base}, (commentary,)))
-    for name in PART_NOTEBOOKS:
+    for name in (LOCAL_PART_NOTEBOOKS if scope.local else PART_NOTEBOOKS):
         jobs.append(Job(root / "notebooks" / f"{name}.ipynb", broot / "report" / "parts" / f"{name}.ipynb", dict(base)))
     return jobs
 
@@ -359,9 +361,10 @@ def write_figures(tables: list[dict], charts: list[dict], out_dir: Path) -> int:
     if tdir.exists():
         shutil.rmtree(tdir)
     tdir.mkdir()
+    import nns_tables
+
     for t in tables:
-        d = t["display"]
-        frame = pd.DataFrame(d["data"], columns=d["columns"])
+        frame = nns_tables.printed_from_grid(t["grid"])
         name = t["number"].replace("/", "-")
         _write_text(tdir / f"{name}.csv", frame.to_csv(index=False, lineterminator="\n"))
     return len(fig)
@@ -369,22 +372,14 @@ def write_figures(tables: list[dict], charts: list[dict], out_dir: Path) -> int:
 
 def collect_texts(notebooks: list[Path]) -> dict[str, str]:
     """The commentary shown in each indicator chapter ({'indikator-01': markdown}), from the executed notebooks."""
-    import re
-
     out = {}
     for path in notebooks:
         nb = json.loads(Path(path).read_text(encoding="utf-8"))
         for cell in nb["cells"]:
-            source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
-            if not re.search(r"^#\|\s*label:\s*kommentar\b", source, re.M):
-                continue
-            texts = []
             for o in cell.get("outputs", []):
-                md = o.get("data", {}).get("text/markdown")
-                if md:
-                    texts.append("".join(md) if isinstance(md, list) else md)
-            if texts:
-                out[Path(path).stem] = "\n\n".join(texts).strip() + "\n"
+                if o.get("metadata", {}).get("nnsreport", {}).get("kind") == "commentary":
+                    md = o["data"]["text/markdown"]
+                    out[Path(path).stem] = ("".join(md) if isinstance(md, list) else md).strip() + "\n"
     return out
 
 

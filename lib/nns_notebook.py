@@ -52,15 +52,19 @@ def _caption_markdown(label: str, caption: str, anchor: str) -> str:
     return f"[**{label}**]{{#{anchor}}} {caption}"
 
 
-def show_table(spec: sp.TableSpec) -> None:
-    """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata."""
+def show_table(spec: sp.TableSpec | None) -> None:
+    """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata.
+
+    None (a table that does not belong in this report) shows nothing.
+    """
     import nns_tables
 
+    if spec is None:
+        return
     laid_out = nns_tables.wide(spec)   # one layout for the HTML, the PDF grid and the CSV
     meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
             "anchor": spec.anchor, "layout": spec.layout, "grid": nns_tables.grid(spec, laid_out),
-            "figures": spec.figures().to_dict(orient="split")["data"],
-            "display": nns_tables.printed(spec, laid_out).to_dict(orient="split")}
+            "figures": spec.figures().to_dict(orient="split")["data"]}
     _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
              {"kind": "caption", "for": spec.anchor})
     _display({"text/html": nns_tables.to_html(spec, laid_out), "text/plain": f"{spec.label} {spec.caption}"},
@@ -76,19 +80,27 @@ def show_chart(spec: sp.ChartSpec) -> None:
                  {"kind": "caption", "for": spec.anchor})
         _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
         return
-    png = nns_charts.png_bytes(nns_charts.draw(spec))
+    svg = nns_charts.svg_text(nns_charts.draw(spec))
     alt = spec.alt_text()
     meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
             "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
     _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
              {"kind": "caption", "for": spec.anchor})
-    _display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": alt}, meta)
+    _display({"image/svg+xml": svg, "text/plain": alt}, meta)
     if spec.note:
         _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
 
 
+def show_commentary(chapter: "IndicatorChapter") -> None:
+    """The chapter's commentary (marked, so that the build can export it for reviewers)."""
+    if chapter.commentary:
+        _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
+                 {"kind": "commentary", "indicator": chapter.number})
+
+
 @dataclass(frozen=True)
 class IndicatorChapter:
+    number: int
     heading: str
     description: str
     tables: list
@@ -100,10 +112,11 @@ def indicator_chapter(ctx: sp.Context, number: int) -> IndicatorChapter:
     """Everything of one indicator's chapter, in the report's order."""
     ind = ctx.ins.indicator(int(number))
     if ind.measures and not ctx.measures(ind):
-        return IndicatorChapter(prose.indicator_heading(ctx, ind), prose.indicator_description(ctx, ind), [], [],
-                                prose.no_data_note(ctx, ind))
+        return IndicatorChapter(ind.number, prose.indicator_heading(ctx, ind), prose.indicator_description(ctx, ind),
+                                [], [], prose.no_data_note(ctx, ind))
     charts = sp.all_charts(ctx).get(ind.number, [])
     return IndicatorChapter(
+        number=ind.number,
         heading=prose.indicator_heading(ctx, ind),
         description=prose.indicator_description(ctx, ind),
         tables=sp.indicator_tables(ctx, ind),

@@ -18,7 +18,6 @@ render`` would do for this book, with the same engines:
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import logging
@@ -110,11 +109,16 @@ class Media:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def png(self, data_b64: str, stem: str) -> str:
-        raw = base64.b64decode(data_b64)
-        name = f"{stem}-{hashlib.sha256(raw).hexdigest()[:10]}.png"
-        (self.folder / name).write_bytes(raw)
+    def save(self, data: bytes, stem: str, ext: str) -> str:
+        name = f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}.{ext}"
+        (self.folder / name).write_bytes(data)
         return f"{self.folder.name}/{name}"
+
+    def image(self, bundle: dict, stem: str) -> str:
+        """Write a notebook output's image (SVG preferred, else PNG); return its relative path."""
+        if "image/svg+xml" in bundle:
+            return self.save(_text(bundle["image/svg+xml"]).encode("utf-8"), stem, "svg")
+        return self.save(base64.b64decode(bundle["image/png"]), stem, "png")
 
 
 def _strip_front_matter(text: str) -> str:
@@ -151,7 +155,7 @@ def outputs_markdown(outputs: list[dict], media: Media) -> str:
             ]))
             pending_caption = None
         elif kind == "chart":
-            path = media.png(data["image/png"], meta["anchor"])
+            path = media.image(data, meta["anchor"])
             alt = meta.get("alt", "").replace("]", ")").replace("[", "(")
             parts.append("\n".join([
                 f"::: {{.nns-figure number=\"{meta['number']}\"}}",
@@ -159,6 +163,8 @@ def outputs_markdown(outputs: list[dict], media: Media) -> str:
                 "", f"![{alt}]({path}){{width=100%}}", ":::",
             ]))
             pending_caption = None
+        elif kind == "commentary":
+            parts.append(_text(data.get("text/markdown")))
         elif kind == "note":
             note = _text(data.get("text/markdown"))
             if pending_caption:   # a chart with nothing to draw: caption and note only
@@ -170,8 +176,8 @@ def outputs_markdown(outputs: list[dict], media: Media) -> str:
                 parts.append(note)
         elif "text/markdown" in data:
             parts.append(_text(data["text/markdown"]))
-        elif "image/png" in data:
-            parts.append(f"![]({media.png(data['image/png'], 'bild')})")
+        elif "image/svg+xml" in data or "image/png" in data:
+            parts.append(f"![]({media.image(data, 'bild')})")
     return "\n\n".join(p for p in parts if p.strip())
 
 
@@ -461,18 +467,20 @@ def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Pa
         result = nns_build.BuildResult(out_dir, targets)
         (work / "rapport.md").write_text(markdown, encoding="utf-8")
         (work / "meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
-        ast = json.loads(pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
-                                 str(work / "rapport.md")]))
+        ast_text = pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
+                           str(work / "rapport.md")])
         out_dir.mkdir(parents=True, exist_ok=True)
         from concurrent.futures import ThreadPoolExecutor
 
         colours = {s.table_label: nr.SURVEY_COLOURS[s.id] for s in agg.instrument.surveys}
         with ThreadPoolExecutor(max_workers=2) as pool:  # the two outputs' pandoc runs overlap
             futures = []
+            # each output gets its own parse of the AST (faster than a deep copy)
             if "html" in formats:
-                futures.append(pool.submit(_render_html, ast, work, templates, out_dir / "rapport.html"))
+                futures.append(pool.submit(_render_html, json.loads(ast_text), work, templates,
+                                           out_dir / "rapport.html"))
             if "pdf" in formats:
-                futures.append(pool.submit(_render_pdf, ast, work, templates, out_dir / "rapport.pdf",
+                futures.append(pool.submit(_render_pdf, json.loads(ast_text), work, templates, out_dir / "rapport.pdf",
                                            source_date(settings, scope), colours))
             for f in futures:
                 f.result()
@@ -516,7 +524,8 @@ def _inline_images(blocks, work: Path):
                 src = i["c"][2][0]
                 if not src.startswith("data:"):
                     data = base64.b64encode((work / src).read_bytes()).decode("ascii")
-                    i["c"][2][0] = f"data:image/png;base64,{data}"
+                    mime = "image/svg+xml" if src.endswith(".svg") else "image/png"
+                    i["c"][2][0] = f"data:{mime};base64,{data}"
             elif isinstance(i.get("c"), list):
                 for part in i["c"]:
                     if isinstance(part, list) and part and isinstance(part[0], dict):
@@ -538,7 +547,7 @@ def _inline_images(blocks, work: Path):
 def _render_html(ast: dict, work: Path, templates: Path, target: Path) -> None:
     from nns_registration import write_atomic
 
-    html_ast = copy.deepcopy(ast)
+    html_ast = ast
     _inline_images(html_ast["blocks"], work)
     src = work / "ast-html.json"
     src.write_text(json.dumps(html_ast), encoding="utf-8")
@@ -558,7 +567,7 @@ def _render_pdf(ast: dict, work: Path, templates: Path, target: Path, when: date
 
     from nns_registration import write_atomic
 
-    typ_ast = typst_boxes(typst_tables(copy.deepcopy(ast), colours))
+    typ_ast = typst_boxes(typst_tables(ast, colours))
     src = work / "ast-typst.json"
     src.write_text(json.dumps(typ_ast), encoding="utf-8")
     body = pandoc(["-f", "json", "-t", "typst", "--standalone", "--template", str(templates / "rapport.typ"),

@@ -648,7 +648,10 @@ def new_forbund(ctx: Context) -> set[str]:
     return {f for f in ctx.agg.forbund(ctx.year) if f not in prev} if prev else set()
 
 
-def bilaga_1(ctx: Context) -> TableSpec:
+def bilaga_1(ctx: Context) -> TableSpec | None:
+    """Bilaga 1: the participating förbund and their responses (the national report only; None locally)."""
+    if ctx.local:
+        return None
     cells = Cells("B1")
     surveys = ctx.ins.surveys_in(ctx.year)
     new = new_forbund(ctx)
@@ -755,7 +758,7 @@ def all_tables(ctx: Context) -> list[TableSpec]:
     for ind in ctx.ins.indicators:
         specs += indicator_tables(ctx, ind)
     specs += [table_20(ctx), table_21(ctx), bilaga_1(ctx)]
-    return specs
+    return [s for s in specs if s is not None]
 
 
 def figures(specs: list[TableSpec]) -> pd.DataFrame:

@@ -113,13 +113,28 @@ def to_html(spec: TableSpec, laid_out=None) -> str:
     return html
 
 
-def printed(spec: TableSpec, laid_out=None) -> pd.DataFrame:
+def printed_from_grid(grid: dict) -> pd.DataFrame:
     """The table as printed, for tables/<table>.csv: row group, row, then one column per printed column."""
-    df, keys = laid_out or wide(spec)
-    out = pd.DataFrame({"radgrupp": df["_group"], "rad": df["_row"]})
-    for key, group, label in keys:
-        out[f"{group} {label}".strip()] = df[key]
-    return out
+    header = grid["header"]
+    if len(header) == 2:   # spanners over the second header row
+        names, spans = [], []
+        for h in header[0][1:]:
+            if h["rowspan"] == 2:
+                spans.append((h["text"], ""))
+            else:
+                spans += [("", h["text"])] * h["colspan"]
+        second = iter(h["text"] for h in header[1])
+        for label, group in spans:
+            names.append(label if not group else f"{group} {next(second)}")
+    else:
+        names = [h["text"] for h in header[0][1:]]
+    rows, group = [], ""
+    for r in grid["body"]:
+        if "group" in r:
+            group = r["group"]
+            continue
+        rows.append([group] + list(r["cells"]))
+    return pd.DataFrame(rows, columns=["radgrupp", "rad"] + names)
 
 
 def grid(spec: TableSpec, laid_out=None) -> dict:

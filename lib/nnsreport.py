@@ -601,7 +601,7 @@ _PUBLIC = {
     "diagram_13": "nns_specs", "figures": "nns_specs", "suppress": "nns_specs",
     "to_gt": "nns_tables", "draw": "nns_charts",
     "context": "nns_notebook", "show_table": "nns_notebook", "show_chart": "nns_notebook",
-    "show_markdown": "nns_notebook", "indicator_chapter": "nns_notebook",
+    "show_markdown": "nns_notebook", "indicator_chapter": "nns_notebook", "show_commentary": "nns_notebook",
     "variables": "nns_prose", "commentary": "nns_prose",
 }
 

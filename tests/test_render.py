@@ -85,7 +85,7 @@ def test_html_is_self_contained_with_alt_text_and_working_links(html):
     for img in imgs:
         assert re.search(r'alt="[^"]{40,}"', img), img[:200]
         assert "Linjediagram" in img or "Stapeldiagram" in img
-        assert 'src="data:image/png;base64,' in img
+        assert 'src="data:image/svg+xml;base64,' in img
     ids = set(re.findall(r'id="([^"]+)"', html))
     for target in re.findall(r'href="#([^"]+)"', html):
         assert target in ids, f"link to missing anchor #{target}"

@@ -19,13 +19,22 @@ import nnsreport as nr
 ctx = nr.context(ar, forbund, data, installningar)'''
 
 NOTEBOOKS = {
+    # one cell for the chapter: every cell costs ~10 ms of kernel round trips,
+    # and a chapter is shown whole (parts of the other notebooks are embedded by label)
     "indikator.ipynb": [
         ("parameters", "indikator = 1\n" + PARAMS),
-        ("code", SETUP + "\nkapitel = nr.indicator_chapter(ctx, indikator)"),
-        ("code", "#| label: rubrik\nnr.show_markdown(kapitel.heading)\nnr.show_markdown(kapitel.description)"),
-        ("code", "#| label: tabeller\nfor tabell in kapitel.tables:\n    nr.show_table(tabell)"),
-        ("code", "#| label: diagram\nfor diagram in kapitel.charts:\n    nr.show_chart(diagram)"),
-        ("code", "#| label: kommentar\nnr.show_markdown(kapitel.commentary)"),
+        ("code", """#| label: kapitel
+import nnsreport as nr
+
+ctx = nr.context(ar, forbund, data, installningar)
+kapitel = nr.indicator_chapter(ctx, indikator)
+nr.show_markdown(kapitel.heading)
+nr.show_markdown(kapitel.description)
+for tabell in kapitel.tables:
+    nr.show_table(tabell)
+for diagram in kapitel.charts:
+    nr.show_chart(diagram)
+nr.show_commentary(kapitel)"""),
     ],
     "tabell_1_4.ipynb": [
         ("parameters", PARAMS),
