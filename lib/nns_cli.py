@@ -44,6 +44,14 @@ def cmd_render(args) -> int:
     for f in sorted(result.out_dir.glob("rapport.*")) + [result.out_dir / "figures.csv"]:
         if f.suffix in (".html", ".pdf", ".csv"):
             print(f)
+    import nns_prose
+    import nns_specs as sp
+
+    missing = nns_prose.missing_commentary(sp.Context(nr.load_aggregated(s), scope, s))
+    if missing:
+        print(f"Kommentar saknas för indikator {', '.join(map(str, missing))}; rapporten visar ett automatiskt "
+              f"utkast. Skriv filerna i {s.commentary}/{s.year}/"
+              + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "") + "indikator-NN.md.")
     t = result.timings
     print(f"Klart på {t['total']:.1f} s ({t['executed']} notebooks körda, {t['cached']} från cachen, "
           f"{result.figures} tal i figures.csv{'' if result.rendered else ', rendering oförändrad'}).")

@@ -6,9 +6,7 @@ the executed notebook is the single record of what the report shows.
 """
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from pathlib import Path
 
 import nnsreport as nr
 import nns_prose as prose
@@ -124,6 +122,3 @@ def indicator_chapter(ctx: sp.Context, number: int) -> IndicatorChapter:
         commentary=prose.commentary(ctx, ind),
     )
 
-
-def image_path(path: str | Path) -> str:
-    return str(Path(path))

@@ -445,7 +445,7 @@ def _font_paths() -> list[str]:
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
 
 
-def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Path, formats, agg) -> "nr_result":
+def render(settings: nr.Settings, scope: nr.Scope, build_root: Path, out_dir: Path, formats, agg):
     """Render the book into ``out_dir`` (rapport.html, rapport.pdf); skip when inputs are unchanged."""
     import nns_build
     import nns_prose

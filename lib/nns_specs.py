@@ -346,7 +346,6 @@ def table_2(ctx: Context) -> TableSpec:
             tot["svar_mal"] += svar
         else:
             footnote = True
-    star = " *" if footnote else ""
     values = {
         "malpopulation": tot["mal"] or None, "undersokt": tot["und"] or None,
         "undersokt_andel_mal": nr.percent(tot["und_mal"], tot["mal"]) if tot["mal"] else None,

@@ -3,7 +3,6 @@ documented meaning of absent and empty sheets and of empty background cells."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

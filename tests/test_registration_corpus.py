@@ -27,7 +27,6 @@ from test_registration_support import (
     mutate_zip,
     sheet_part,
     to_csv_dir,
-    zip_parts,
 )
 
 F = BASE_NAME          # "2022_jamtland.xlsx"

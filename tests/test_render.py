@@ -3,12 +3,10 @@ contain every table and diagram caption of the 2022 report and a sample of its n
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import nnsreport as nr
 import nns_audit as au
 from conftest import ROOT
 

@@ -111,9 +111,13 @@ def test_remittent_employed_elsewhere_is_only_in_samtliga(make_agg, instrument, 
     agg = make_agg([_reg(2022, {"remittent": rows})])
     c = nr.question_counts(agg, "remittent.1", 2022)
     assert c["samtliga"]["n"] == 3 and c["kommun"]["n"] == 1 and c["annan"]["n"] == 2
-    ctx = sp.Context(agg, nr.Scope(2022), settings)
     shown = [g for g, _ in sp.group_rows(instrument, "remittent")]
     assert "annan" not in shown and shown[0] == "samtliga"
+    # in the printed table 7.1 the employed-elsewhere answer counts only in samtliga
+    ctx = sp.Context(agg, nr.Scope(2022), settings)
+    cells = sp.indicator_tables(ctx, instrument.indicator(3))[0].figures()
+    rem = cells[(cells.respondent == "remittent") & (cells.statistic == "n")]
+    assert dict(zip(rem.group, rem.value)) == {"samtliga": "3", "af": "-", "fk": "-", "kommun": "1", "hs": "-"}
 
 
 def test_internal_nonresponse_of_conditional_questions_counts_only_those_with_ja(make_agg):

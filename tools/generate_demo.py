@@ -337,7 +337,6 @@ class Generator:
         if key in self._kf_cache:
             return self._kf_cache[key]
         q = self.ins.question(qid)
-        v = q.version(year)
         kind = self.ins.key_figure_kind(qid, year)
         later = year + 1
         base = None
@@ -509,7 +508,6 @@ class Generator:
             for f in sets[year]:
                 plan[year].setdefault(f, {"deltagare_pagaende": 1})
         self.plan = plan
-        self.new_2022 = new
         self.effect = {f: self.rng.normal(0, 0.45) for f in profile}
         return plan
 
