@@ -4,9 +4,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests are reproducible by default (CI must not find a new example at
+# random and fail a clean submission); HYPOTHESIS_PROFILE=explore searches anew.
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 sys.path.insert(0, str(ROOT / "lib"))
 
 import nnsreport as nr  # noqa: E402
