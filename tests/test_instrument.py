@@ -1,0 +1,75 @@
+"""The instrument is data: its history drives comparisons, and a broken file gets a clear message."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from nns_errors import InstrumentError
+from nns_instrument import load_instrument
+
+
+def test_the_instrument_has_the_published_shape(instrument):
+    counts = {s.id: len(instrument.questions_asked(s.id, 2022)) for s in instrument.surveys}
+    assert counts == {"deltagare_pagaende": 7, "deltagare_avslut": 10, "personal": 11, "chefsgrupp": 8,
+                      "styrelse": 5, "remittent": 4}
+    assert sum(len(i.measures) for i in instrument.indicators) == 45
+    assert instrument.indicator(11).measures == () and instrument.indicator(11).register_study
+
+
+@pytest.mark.parametrize("qid, year, number", [
+    ("chefsgrupp.3", 2020, 2), ("chefsgrupp.4", 2020, 3), ("chefsgrupp.6", 2020, 4),
+    ("chefsgrupp.3", 2021, 3), ("chefsgrupp.2", 2020, None), ("remittent.1", 2020, None),
+    ("personal.10", 2021, 10), ("personal.10", 2020, None),
+])
+def test_question_numbers_per_year(instrument, qid, year, number):
+    v = instrument.question(qid).version(year)
+    assert (v.number if v else None) == number
+
+
+@pytest.mark.parametrize("qid, compare_from", [
+    ("deltagare_pagaende.4", 2021),   # replaced in 2021
+    ("deltagare_avslut.6", 2018),     # reworded in 2021, still compared (indicator 7)
+    ("chefsgrupp.1", 2021),           # new question in 2021 (indicator 9)
+    ("chefsgrupp.3", 2018),           # renumbered, compared (indicator 10)
+    ("chefsgrupp.6", 2021),           # changed in 2021 (indicator 15)
+    ("styrelse.5", 2021),             # indicator 16 from 2021
+])
+def test_comparisons_follow_the_history(instrument, qid, compare_from):
+    assert instrument.question(qid).compare_from(2022) == compare_from
+
+
+def test_a_new_years_change_is_a_data_edit(tmp_path):
+    """Rewording a question for 2023 (not comparable) needs only a new version in the YAML."""
+    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
+    q = next(q for q in raw["questions"] if q["id"] == "personal.1")
+    q["versions"].append({"from": 2023, "number": 1, "scale": "I", "comparable": False, "text": "Ny lydelse?"})
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    ins = load_instrument(path)
+    assert ins.question("personal.1").compare_from(2023) == 2023
+    assert ins.question("personal.1").compare_from(2022) == 2018
+
+
+def _broken(tmp_path, change):
+    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda r: r["questions"][0]["versions"][0].update(scale="IV"), "Okänd svarsskala 'IV'"),
+    (lambda r: r["indicators"][1]["measures"].append("deltagare_pagaende.1"), "hör redan till indikator 1"),
+    (lambda r: r["indicators"][0]["measures"].append("personal.99"), "Måttet 'personal.99' finns inte"),
+    (lambda r: r["scales"]["I"]["options"].pop(), "ska ha 6 svarsalternativ"),
+    (lambda r: r["categories"].update(varken=[3, 4]), "exakt en gång"),
+    (lambda r: r["questions"][0]["versions"].append(dict(r["questions"][0]["versions"][0])), "årsordning"),
+    (lambda r: r["indicators"][0].pop("short"), "Nyckeln 'short' saknas"),
+])
+def test_a_broken_instrument_gets_a_swedish_message_naming_the_entry(tmp_path, change, expected):
+    with pytest.raises(InstrumentError) as exc:
+        load_instrument(_broken(tmp_path, change))
+    assert expected in str(exc.value)
+    assert "instrument.yaml (" in str(exc.value)
