@@ -309,6 +309,7 @@ def typst_tables(ast: dict, colours: dict | None = None) -> dict:
 
 #: Column widths (fractions of the text width) per table layout: the first column; the rest share.
 FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
+                "keyfigures-wide": 0.19,
                 "keyfigures": 0.28}
 
 
@@ -334,6 +335,8 @@ def _cell(text, align="AlignDefault", colspan=1, rowspan=1, bold=False, prefix=N
 
 def _grid_table(grid: dict, caption_inlines: list, colours: dict) -> dict:
     ncols, layout = grid["ncols"], grid.get("layout", "plain")
+    if layout == "keyfigures" and ncols > 7:
+        layout = "keyfigures-wide"   # a local table: three columns a year
     long_text = any(len(str(c)) > 25 for r in grid["body"] if "cells" in r for c in r["cells"][1:])
     value_align = "AlignLeft" if layout in ("text", "development") or (layout == "plain" and long_text) \
         else "AlignRight"

@@ -493,7 +493,9 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                     elif ctx.local and raw and raw["n"] > 0:
                         n_val = kf_val = SUPPRESSED
                         hidden_any = True
-                cells.add(col_group=str(y), col="antal svar", statistic="antal_svar", value=n_val, year=y, **common)
+                # a local table has three columns a year (with riket): a short label keeps them readable
+                cells.add(col_group=str(y), col="n" if ctx.local else "antal svar", statistic="antal_svar",
+                          value=n_val, year=y, **common)
                 cells.add(col_group=str(y), col="nyckeltal", statistic="nyckeltal", value=kf_val, year=y, **common)
                 if ctx.local:
                     v = DASH
