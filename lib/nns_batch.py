@@ -76,6 +76,10 @@ def render_all(settings: nr.Settings, formats=None, workers: int | None = None, 
 
     agg = nr.load_aggregated(settings)
     names = forbund or agg.forbund(settings.year)
+    if not names:
+        from nns_errors import NNSError
+
+        raise NNSError(f"Inga förbund har svar {settings.year}. År med data: {', '.join(map(str, agg.years))}.")
     workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
     formats = tuple(formats or settings.formats)
     summary = BatchSummary(settings.year)
@@ -101,6 +105,7 @@ def render_all(settings: nr.Settings, formats=None, workers: int | None = None, 
         bar.close()
     summary.seconds = time.perf_counter() - t0
     summary.done.sort(key=lambda d: nr.swedish_sort_key(d[0]))
+    summary.failed.sort(key=lambda d: nr.swedish_sort_key(d[0]))
     summary.index = write_index(settings, summary)
     return summary
 

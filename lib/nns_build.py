@@ -144,8 +144,11 @@ def inputs_fingerprint(settings: nr.Settings) -> dict[str, str]:
 
 
 def job_key(job: Job, fingerprint: dict[str, str]) -> str:
+    """The cache key of an executed notebook: notebook, parameters, inputs, the reset cell and the software."""
     h = hashlib.sha256()
     h.update(file_hash(job.notebook).encode())
+    h.update(RESET_SOURCE.encode())
+    h.update(json.dumps(software_versions(), sort_keys=True).encode())
     h.update(json.dumps(job.parameters, sort_keys=True, default=str).encode())
     h.update(json.dumps(fingerprint, sort_keys=True).encode())
     for extra in job.extra_inputs:
@@ -256,8 +259,9 @@ class NotebookRunner:
         except pm.PapermillExecutionError as exc:
             if tmp.exists():
                 tmp.unlink()
+            # the cell's place in the notebook (the reset cell is number 0)
             raise RenderError(f"{exc.ename}: {exc.evalue}",
-                              where=f"{job.notebook.name} ({job.name}), cell {exc.exec_count}") from None
+                              where=f"{job.notebook.name} ({job.name}), cell {exc.cell_index}") from None
         os.replace(tmp, job.output)
 
     def __exit__(self, *exc):
@@ -293,14 +297,14 @@ def execute(jobs: list[Job], settings: nr.Settings, runner: NotebookRunner | Non
         if runner is not None:
             for job, cached in todo:
                 runner.run(job)
-                shutil.copyfile(job.output, cached)
+                _store(job.output, cached)
         elif workers > 1 and len(todo) > 1:
             _execute_parallel(todo, workers)
         else:
             with NotebookRunner(Path(settings.root)) as r:
                 for job, cached in todo:
                     r.run(job)
-                    shutil.copyfile(job.output, cached)
+                    _store(job.output, cached)
     return {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
 
 
@@ -309,8 +313,15 @@ def _run_chunk(args):
     with NotebookRunner(Path(root)) as r:
         for job, cached in chunk:
             r.run(job)
-            shutil.copyfile(job.output, cached)
+            _store(job.output, cached)
     return len(chunk)
+
+
+def _store(executed: Path, cached: Path) -> None:
+    """Put an executed notebook in the cache atomically (a half-copied entry must never be reused)."""
+    from nns_registration import write_atomic
+
+    write_atomic(cached, executed.read_bytes())
 
 
 def _execute_parallel(todo, workers: int) -> None:
@@ -392,7 +403,9 @@ def write_texts(texts: dict[str, str], out_dir: Path) -> None:
         _write_text(d / f"{name}.md", text)
 
 
+@functools.lru_cache(maxsize=1)
 def software_versions() -> dict[str, str]:
+    """Versions of the software that shapes the output (cached: they cannot change while running)."""
     import importlib.metadata as md
     import platform
 
@@ -494,14 +507,16 @@ def _write_text(path: Path, text: str) -> None:
 # ---------------------------------------------------------------------------
 
 def render_key(settings: nr.Settings, scope: nr.Scope, jobs: list[Job], formats) -> str:
-    """Hash of everything the render reads: executed notebooks, prose, book config, templates, data."""
+    """Hash of everything the render reads: executed notebooks, prose, book config, templates, data,
+    the renderer's code and software, and the PDF timestamp (SOURCE_DATE_EPOCH)."""
     root = Path(settings.root)
     h = hashlib.sha256()
-    h.update(json.dumps([scope.year, scope.forbund, sorted(formats)]).encode())
+    h.update(json.dumps([scope.year, scope.forbund, sorted(formats), os.environ.get("SOURCE_DATE_EPOCH", "")]).encode())
+    h.update(json.dumps(software_versions(), sort_keys=True).encode())
     h.update(json.dumps(inputs_fingerprint(settings), sort_keys=True).encode())
     files = [j.output for j in jobs] + [root / "_quarto.yml", root / "_quarto-lokal.yml", root / "index.qmd"]
     files += sorted((root / "report").rglob("*.qmd")) + sorted((root / "report" / "templates").glob("*"))
-    files += [root / "lib" / "nns_render.py", root / "lib" / "nns_prose.py"]
+    files += [root / "lib" / "nns_render.py", root / "lib" / "nns_prose.py", root / "lib" / "nns_build.py"]
     for f in files:
         h.update(str(f.relative_to(root) if f.is_relative_to(root) else f).encode())
         h.update(file_hash(f).encode() if f.exists() else b"-")
@@ -515,6 +530,7 @@ class BuildResult:
     figures: int = 0
     timings: dict = field(default_factory=dict)
     rendered: bool = True
+    scope: nr.Scope | None = None
 
 
 def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: NotebookRunner | None = None,
@@ -534,12 +550,17 @@ def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: N
     t1 = time.perf_counter()
     out = output_dir(settings, scope)
     formats = tuple(formats or settings.formats)
+    # a format not asked for this time must not linger from an earlier build
+    for f in ("html", "pdf"):
+        if f not in formats and (out / f"rapport.{f}").exists():
+            (out / f"rapport.{f}").unlink()
     key = render_key(settings, scope, jobs, formats)
     stamp = out / ".render-key"
     targets = [out / f"rapport.{f}" for f in formats] + [out / "figures.csv", out / "manifest.json"]
     if stamp.exists() and stamp.read_text() == key and all(t.exists() for t in targets):
-        result = BuildResult(out, targets, rendered=False)
+        result = BuildResult(out, targets, rendered=False, scope=scope)
         result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
+        write_manifest(settings, scope, jobs, out, formats)   # the git state may have moved on
         result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0,
                           "total": round(time.perf_counter() - t0, 2), **stats}
         return result
@@ -557,6 +578,7 @@ def build_report(settings: nr.Settings, scope: nr.Scope, formats=None, runner: N
     write_atomic(stamp, key.encode())
     t3 = time.perf_counter()
     result.figures = n
+    result.scope = scope
     result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),
                       "render": round(t3 - t2, 2), "total": round(t3 - t0, 2), **stats}
     logger.info("Rapporten klar i %s (%.1f s).", out, t3 - t0)

@@ -20,7 +20,7 @@ logger = logging.getLogger("nnsreport")
 def _settings(args) -> nr.Settings:
     s = nr.load_settings(getattr(args, "config", None))
     year = getattr(args, "year", None)
-    return s.replace(year=year) if year else s
+    return nr.check_settings(s.replace(year=year), "--year") if year else s
 
 
 def cmd_render(args) -> int:
@@ -47,6 +47,7 @@ def cmd_render(args) -> int:
     import nns_prose
     import nns_specs as sp
 
+    scope = result.scope or scope   # the förbund's name as the data spell it
     missing = nns_prose.missing_commentary(sp.Context(nr.load_aggregated(s), scope, s))
     if missing:
         print(f"Kommentar saknas för indikator {', '.join(map(str, missing))}; rapporten visar ett automatiskt "
@@ -67,6 +68,8 @@ def cmd_notebooks(args) -> int:
 
     s = _settings(args)
     agg = nr.load_aggregated(s)
+    if s.year not in agg.years:
+        raise NNSError(f"Det finns inga data för {s.year}. År med data: {', '.join(map(str, agg.years))}.")
     scope = nr.Scope(s.year)
     stats = nns_build.execute(nns_build.plan(s, scope, agg.instrument), s, workers=args.workers or 2)
     nns_render._write_variables(Path(s.root) / "_variables.yml", nns_prose.variables(sp.Context(agg, scope, s)))
@@ -135,7 +138,7 @@ def cmd_ingest(args) -> int:
     from nns_instrument import load_instrument
     from nns_registration import ingest
 
-    s = _settings(args)
+    s = nr.load_settings(args.config)   # --year selects the files to read, not the report year
     year = args.year
     try:
         layer, problems, regs = ingest(s.path("registration"), s.path("aggregated"),
@@ -164,7 +167,7 @@ def cmd_template(args) -> int:
     from nns_instrument import load_instrument
     from nns_registration import build_workbook, file_name, save_workbook
 
-    s = _settings(args)
+    s = nr.load_settings(args.config)   # the template's year is its own, not the report's
     ins = load_instrument(s.path("instrument"))
     forbund = " ".join(args.forbund.split())
     if not forbund:
@@ -189,11 +192,16 @@ def cmd_audit(args) -> int:
 
     s = _settings(args)
     agg = nr.load_aggregated(s)
-    year = args.year or 2022
-    ctx = sp.Context(agg, nr.Scope(year), s.replace(year=year))
-    computed = sp.figures(sp.all_tables(ctx))
+    year = s.year
     root = Path(s.root)
-    res = nns_audit.audit(computed, root / "data" / "published" / f"figures_{year}.csv",
+    published = root / "data" / "published" / f"figures_{year}.csv"
+    if not published.exists():
+        have = sorted(p.stem.split("_")[-1] for p in (root / "data" / "published").glob("figures_*.csv"))
+        raise NNSError(f"Det finns ingen publicerad rapport för {year} att jämföra med "
+                       f"(finns: {', '.join(have) or 'ingen'}).", where=str(published))
+    ctx = sp.Context(agg, nr.Scope(year), s)
+    computed = sp.figures(sp.all_tables(ctx))
+    res = nns_audit.audit(computed, published,
                           root / "data" / "published" / "errata.yaml", agg.instrument, year,
                           s.table20_points_per_measure)
     diffs = res["differences"]

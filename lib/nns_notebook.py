@@ -25,7 +25,7 @@ def context(ar: int, forbund: str | None = None, data: str | None = None,
     if isinstance(installningar, dict):
         values = dict(installningar)
         values["formats"] = tuple(values.get("formats", ()))
-        settings = nr.Settings(**values)
+        settings = nr.check_settings(nr.Settings(**values), "installningar")
     else:
         settings = nr.load_settings(installningar) if installningar else nr.load_settings()
     settings = settings.replace(year=int(ar))
@@ -70,7 +70,7 @@ def show_table(spec: sp.TableSpec | None) -> None:
 
 
 def show_chart(spec: sp.ChartSpec) -> None:
-    """A chart: caption as Markdown, the PNG with its alt text, and the note below it."""
+    """A chart: caption as Markdown, the SVG with its alt text, and the note below it."""
     import nns_charts
 
     if spec.cells.empty:   # nothing to draw: the caption and the note that says why

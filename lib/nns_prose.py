@@ -357,8 +357,6 @@ def variables(ctx: sp.Context) -> dict:
         v[f"forbund_{s.id}"] = users
         v[f"svar_{s.id}"] = fmt_int(int(nr.responses(agg, year).loc[(s.id, nr.ALL), "responses"])) \
             if (s.id, nr.ALL) in nr.responses(agg, year).index else "0"
-    v["forbund_remittent_minoritet"] = "En majoritet" if v.get("forbund_remittent", 0) * 2 < len(forbund) else \
-        "En minoritet"
     # gender shares (tables 3 and 4)
     for s in [s for s in surveys if s.participant]:
         r = nr.responses(agg, year)
@@ -403,7 +401,8 @@ def variables(ctx: sp.Context) -> dict:
     v["period_antal_ar"] = len(years)
     v["period_matning"] = ordinal(len(years))
     v["period_totalt"] = fmt_int(sum(totals))
-    v["period_snitt"] = fmt_int(round(sum(totals) / len(totals))) if totals else "–"
+    # the yearly average in whole enkäter, rounded half up like the percentages
+    v["period_snitt"] = fmt_int((2 * sum(totals) + len(totals)) // (2 * len(totals))) if totals else "–"
     # table 20
     v.update(table_20_summary(ctx))
     v["forsta_rapport_ar"] = first

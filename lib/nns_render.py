@@ -7,13 +7,13 @@ render`` would do for this book, with the same engines:
 1. read ``_quarto.yml`` (plus ``_quarto-<profile>.yml``) for the chapter list;
 2. turn each chapter into Markdown: ``.qmd`` prose with ``{{< var … >}}`` and
    ``{{< embed notebook.ipynb#label >}}`` resolved; notebooks' outputs
-   (Markdown, great_tables HTML, PNG charts with alt text);
+   (Markdown, great_tables HTML, SVG charts with alt text);
 3. one pandoc call parses the whole book into pandoc's AST;
 4. HTML: pandoc writes a standalone page with everything embedded;
-5. PDF: the great_tables HTML tables are parsed by pandoc's HTML reader into
-   real tables (one batched call), given their caption as a repeating header
-   row and right-aligned numbers, written as Typst and compiled by ``typst``
-   with a fixed timestamp, so that the same inputs give the same bytes.
+5. PDF: each table is built from the layout grid great_tables drew (pandoc
+   table nodes with the caption as a repeating header row, right-aligned
+   numbers), written as Typst and compiled by ``typst`` with a fixed
+   timestamp, so that the same inputs give the same bytes.
 """
 from __future__ import annotations
 

@@ -157,7 +157,9 @@ class Context:
         return out
 
     def riket(self) -> "Context":
-        return Context(self.agg, nr.Scope(self.year), self.settings)
+        if "riket" not in self._memo:
+            self._memo["riket"] = Context(self.agg, nr.Scope(self.year), self.settings)
+        return self._memo["riket"]
 
     def qcounts(self, qid: str, year: int, forbund: str | None = None) -> dict:
         f = self.forbund if forbund is None else forbund
@@ -167,13 +169,50 @@ class Context:
         return self._memo[key]
 
     def visible_groups(self, qid: str, year: int, forbund: str | None = None) -> dict:
-        """{group: counts} that may be shown: all for the nation, after suppression locally."""
+        """{group: counts} that may be shown.
+
+        The förbund's own figures after suppression; the nation in full in the
+        national report. In a förbund's report the nation's figure for a group
+        is hidden too when it rests almost only on the förbund's answers, or
+        when the rest of the nation is so small that subtracting the förbund
+        would reveal it (see :func:`riket_visible`).
+        """
         f = self.forbund if forbund is None else forbund
         key = ("v", qid, year, f)
         if key not in self._memo:
-            self._memo[key] = suppress(self.ins, qid, self.qcounts(qid, year, f),
-                                       self.settings.min_answers if f else 0)
+            if f:
+                shown = suppress(self.ins, qid, self.qcounts(qid, year, f), self.settings.min_answers)
+            else:
+                shown = dict(self.qcounts(qid, year, nr.RIKET))
+                if self.local:
+                    own = self.qcounts(qid, year, self.forbund)
+                    own_shown = self.visible_groups(qid, year, self.forbund)
+                    shown = {g: c for g, c in shown.items()
+                             if riket_visible(c["n"], own.get(g, {}).get("n", 0), g in own_shown,
+                                              self.settings.min_answers)}
+            self._memo[key] = shown
         return self._memo[key]
+
+
+def riket_visible(national_n: int, own_n: int, own_shown: bool, min_answers: int) -> bool:
+    """May a förbund's report show the nation's figure for a group?
+
+    Not when the rest of the nation (national minus the förbund) has 1 to
+    ``min_answers`` − 1 answers: subtracting the förbund's own figure would
+    reveal them. Not when the nation is the förbund alone and the förbund's own
+    figure is hidden.
+
+    >>> riket_visible(1000, 20, True, 5), riket_visible(22, 20, True, 5), riket_visible(3, 3, False, 5)
+    (True, False, False)
+    >>> riket_visible(3, 3, True, 5)      # the nation is the förbund, which is shown anyway
+    True
+    """
+    rest = national_n - own_n
+    if 0 < rest < min_answers:
+        return False
+    if rest == 0 and not own_shown and own_n > 0:
+        return False
+    return True
 
 
 def suppress(ins, qid: str, groups: dict, min_answers: int) -> dict:
@@ -290,79 +329,83 @@ def table_1(ctx: Context) -> TableSpec:
     return TableSpec("1", caption, cells.frame(), stub_label="", footnotes=notes)
 
 
-def _population_totals(ctx: Context, forbund: str):
+def _population_sums(ctx: Context, survey) -> dict:
+    """Sums for table 2, pairing each förbund's responses with the populations it reported.
+
+    A förbund may leave a population blank; its responses then count in the
+    number of answers but not in the shares computed against that population,
+    so that every share compares like with like.
+    """
     p = ctx.agg.populations
-    sel = p[p["year"] == ctx.year]
-    if forbund:
-        sel = sel[sel["forbund"] == forbund]
-    out = {}
-    for s in ctx.ins.surveys_in(ctx.year):
-        rows = sel[sel["survey"] == s.id]
-        mal = pd.to_numeric(rows["malpopulation"], errors="coerce")
-        und = pd.to_numeric(rows["undersokt"], errors="coerce")
-        out[s.id] = (
-            int(mal.sum()) if s.target_population and mal.notna().any() else None,
-            int(und.sum()) if und.notna().any() else None,
-        )
+    p = p[(p["year"] == ctx.year) & (p["survey"] == survey.id)]
+    if ctx.local:
+        p = p[p["forbund"] == ctx.forbund]
+    r = ctx.agg.responses
+    r = r[(r["year"] == ctx.year) & (r["survey"] == survey.id)].groupby("forbund")["responses"].sum()
+    out = dict.fromkeys(["mal", "und", "und_with_mal", "mal_with_und", "svar_with_und", "svar_with_mal"], 0)
+    out["reported_mal"] = out["reported_und"] = False
+    for row in p.itertuples():
+        mal = pd.to_numeric(row.malpopulation, errors="coerce") if survey.target_population else float("nan")
+        und = pd.to_numeric(row.undersokt, errors="coerce")
+        svar = int(r.get(row.forbund, 0))
+        if pd.notna(und):
+            out["und"] += int(und)
+            out["svar_with_und"] += svar
+            out["reported_und"] = True
+        if pd.notna(mal):
+            out["mal"] += int(mal)
+            out["svar_with_mal"] += svar
+            out["reported_mal"] = True
+            if pd.notna(und):
+                out["und_with_mal"] += int(und)
+                out["mal_with_und"] += int(mal)
     return out
+
+
+def _rates(t: dict, svar: int) -> dict:
+    return {
+        "malpopulation": t["mal"] if t["reported_mal"] else None,
+        "undersokt": t["und"] if t["reported_und"] else None,
+        "undersokt_andel_mal": nr.percent(t["und_with_mal"], t["mal_with_und"]) if t["mal_with_und"] else None,
+        "antal_svar": svar,
+        "andel_undersokt": nr.percent(t["svar_with_und"], t["und"]) if t["und"] else None,
+        "andel_mal": nr.percent(t["svar_with_mal"], t["mal"]) if t["mal"] else None,
+    }
 
 
 def table_2(ctx: Context) -> TableSpec:
     """Svarsfrekvenser per respondentgrupp (målpopulation, undersökt population, svar)."""
     cells = Cells("2", forbund=ctx.forbund)
-    pops = _population_totals(ctx, ctx.forbund)
     cols = [("malpopulation", "Målpopulation"), ("undersokt", "Undersökt population"),
             ("undersokt_andel_mal", "Undersökt population i förhållande till målpopulation"),
             ("antal_svar", "Antal svar: svarat på minst en fråga"),
             ("andel_undersokt", "Andel svar: undersökt population"), ("andel_mal", "Andel svar: målpopulation")]
-    tot = dict.fromkeys(["mal", "und", "und_mal", "svar", "svar_mal"], 0)
-    footnote = False
-    hidden = False
+    total = dict.fromkeys(["mal", "und", "und_with_mal", "mal_with_und", "svar_with_und", "svar_with_mal"], 0)
+    total["reported_mal"] = total["reported_und"] = False
+    total_svar = 0
+    no_target = False
     for s in ctx.ins.surveys_in(ctx.year):
         svar = _responses(ctx, s.id)
-        if ctx.local and svar == 0 and pops[s.id] == (None, None):
+        t = _population_sums(ctx, s)
+        if ctx.local and svar == 0 and not (t["reported_mal"] or t["reported_und"]):
             continue
-        mal, und = pops[s.id]
-        values = {
-            "malpopulation": mal, "undersokt": und,
-            "undersokt_andel_mal": nr.percent(und, mal) if mal and und is not None else None,
-            "antal_svar": svar,
-            "andel_undersokt": nr.percent(svar, und) if und else None,
-            "andel_mal": nr.percent(svar, mal) if mal else None,
-        }
-        if ctx.local and 0 < svar < ctx.settings.min_answers:
-            # a response rate computed from fewer answers than the anonymity threshold is not shown
-            values["andel_undersokt"] = values["andel_mal"] = SUPPRESSED
-            hidden = True
         for stat, col in cols:
-            v = values[stat]
+            v = _rates(t, svar)[stat]
             cells.add(row=s.name, col=col, respondent=s.id, year=ctx.year, statistic=stat,
                       value=DASH if v is None else v)
-        tot["svar"] += svar
-        tot["und"] += und or 0
-        if mal is not None:
-            tot["mal"] += mal
-            tot["und_mal"] += und or 0
-            tot["svar_mal"] += svar
-        else:
-            footnote = True
-    values = {
-        "malpopulation": tot["mal"] or None, "undersokt": tot["und"] or None,
-        "undersokt_andel_mal": nr.percent(tot["und_mal"], tot["mal"]) if tot["mal"] else None,
-        "antal_svar": tot["svar"],
-        "andel_undersokt": nr.percent(tot["svar"], tot["und"]) if tot["und"] else None,
-        "andel_mal": nr.percent(tot["svar_mal"], tot["mal"]) if tot["mal"] else None,
-    }
+        total_svar += svar
+        for k in total:
+            total[k] = (total[k] or t[k]) if k.startswith("reported") else total[k] + t[k]
+        no_target |= not s.target_population
     for stat, col in cols:
-        v = values[stat]
+        v = _rates(total, total_svar)[stat]
         cells.add(row="Totalt", col=col, year=ctx.year, statistic=stat, value=DASH if v is None else v)
     notes = ()
-    if footnote:
+    if no_target:
         names = [s.name for s in ctx.ins.surveys_in(ctx.year) if not s.target_population]
         notes = (f"Andelarna i förhållande till målpopulationen räknas utan {', '.join(n.lower() for n in names)}, "
-                 "som saknar målpopulation.",)
-    if hidden:
-        notes = notes + (f"– = visas inte: färre än {ctx.settings.min_answers} svar.",)
+                 "som saknar målpopulation. Ett förbund som inte angett en population räknas inte i andelarna mot "
+                 "den.",)
     return TableSpec("2", "Svarsfrekvenser per respondentgrupp.", cells.frame(), layout="populations", footnotes=notes)
 
 
@@ -441,25 +484,30 @@ def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_n
         rg = question_label(ctx.ins, qid, ctx.year)
         visible = ctx.visible_groups(qid, ctx.year)
         all_groups = ctx.qcounts(qid, ctx.year)
-        national = ctx.riket().qcounts(qid, ctx.year) if ctx.local else {}
+        national = ctx.visible_groups(qid, ctx.year, nr.RIKET) if ctx.local else {}
         for gid, glabel in group_rows(ctx.ins, q.survey):
             row = glabel
             c = visible.get(gid)
             n_all = all_groups.get(gid, {}).get("n", 0)
             common = dict(row_group=rg, row=row, respondent=q.survey, question=number_q, group=gid, year=ctx.year)
             if c is None:
-                hidden_any |= n_all > 0 or not ctx.local
-                cells.add(col="n", statistic="n", value=SUPPRESSED if ctx.local else DASH, **common)
+                # "–" hides answers that exist; "-" means there are none
+                mark = SUPPRESSED if ctx.local and n_all > 0 else DASH
+                hidden_any |= mark == SUPPRESSED
+                cells.add(col="n", statistic="n", value=mark, **common)
                 for stat, col in stats:
-                    cells.add(col=col, statistic=stat, value=SUPPRESSED if ctx.local else DASH, **common)
+                    cells.add(col=col, statistic=stat, value=mark, **common)
             else:
                 cells.add(col="n", statistic="n", value=c["n"], **common)
                 for stat, col in stats:
                     cells.add(col=col, statistic=stat, value=nr.percent(c[stat], c["n"]), **common)
             if ctx.local:
                 nc = national.get(gid)
+                raw_nc = ctx.qcounts(qid, ctx.year, nr.RIKET).get(gid)
+                hidden_any |= nc is None and bool(raw_nc and raw_nc["n"])
                 for stat, col in stats[-2:]:
-                    v = nr.percent(nc[stat], nc["n"]) if nc and nc["n"] else DASH
+                    v = nr.percent(nc[stat], nc["n"]) if nc and nc["n"] else \
+                        (SUPPRESSED if raw_nc and raw_nc["n"] else DASH)
                     cells.add(col_group="Riket", col=col, statistic=stat, value=v, forbund=nr.RIKET, **common)
     notes = _suppression_note(ctx) if ctx.local and hidden_any else ()
     return TableSpec(number, f"Indikator {ind.number}.", cells.frame(),
@@ -500,8 +548,13 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                 if ctx.local:
                     v = DASH
                     if y >= start and q.version(y):
-                        nk = nr.key_figure_of(ctx.agg, qid, y, gid)
-                        v = nk[1] if nk else DASH
+                        nc = ctx.visible_groups(qid, y, nr.RIKET).get(gid)
+                        raw_nc = ctx.qcounts(qid, y, nr.RIKET).get(gid)
+                        if nc and nc["n"]:
+                            v = nr.key_figure(nc, kind)
+                        elif raw_nc and raw_nc["n"]:
+                            v = SUPPRESSED
+                            hidden_any = True
                     cells.add(col_group=str(y), col="riket", statistic="nyckeltal", value=v, year=y,
                               forbund=nr.RIKET, **common)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
@@ -706,7 +759,6 @@ def categorisation(ctx: Context) -> TableSpec:
         if i in cats["klart_positivt"]:
             cells.add(row="Klart positiva", col_group=names[owner[i]], col=str(i), statistic="", value="klart positivt")
     frame = cells.frame()
-    frame["value"] = frame["value"].replace("", "")
     notes = ("Nyckeltalet är andelen klart positiva svar, utom för indikator 7 där det är andelen positiva "
              "svar och för fråga 8 i avslutsenkäten där det är andelen som svarat ja.",)
     return TableSpec("bild-1", "Kategorisering av enkätsvar.", frame, label_text="Bild 1", footnotes=notes,
@@ -818,7 +870,8 @@ KIND_LABELS = {
 
 
 def _chart_measures(ctx: Context, ind) -> list[str]:
-    """Measures with comparable key figures for at least ``chart_min_years`` years (nationally)."""
+    """The measures drawn in an indicator's chart: all with data, when one of them has comparable
+    key figures for at least ``chart_min_years`` years (nationally); else none."""
     out = []
     for qid in ctx.measures(ind):
         q = ctx.ins.question(qid)
@@ -830,31 +883,20 @@ def _chart_measures(ctx: Context, ind) -> list[str]:
     return [qid for qid, n in out if n >= 1]
 
 
-def _series_label(ins, qid: str, group: str, multi_question: bool) -> str:
+def _series_label(ins, qid: str, group: str, multi_question: bool, year: int) -> str:
     q = ins.question(qid)
     s = ins.survey(q.survey)
     base = {"deltagare_pagaende": "Pågående", "deltagare_avslut": "Avslut"}.get(s.id, s.name)
     if multi_question:
-        base += f", fråga {q.current.number}"
+        base += f", fråga {q.version(year).number}"
     if group in ("kvinnor", "man"):
         base += ", " + ("kvinnor" if group == "kvinnor" else "män")
     return base
 
 
-def indicator_charts(ctx: Context, ind, first_number: int) -> list[ChartSpec]:
-    """Line charts of an indicator's key figures; split by kind of key figure (Ja first)."""
-    measures = _chart_measures(ctx, ind)
-    if not measures:
-        return []
-    kinds = {}
-    for qid in measures:
-        kinds.setdefault(ctx.ins.key_figure_kind(qid, ctx.year), []).append(qid)
-    ordered = sorted(kinds.items(), key=lambda kv: kv[0] != "ja")
-    specs = []
-    for i, (kind, qids) in enumerate(ordered, start=1):
-        number = str(first_number) if len(ordered) == 1 else f"{first_number}.{i}"
-        specs.append(_line_chart(ctx, ind, number, kind, qids))
-    return specs
+def indicator_charts(ctx: Context, ind) -> list[ChartSpec]:
+    """The line charts of one indicator (numbered as in the national report)."""
+    return all_charts(ctx).get(ind.number, [])
 
 
 def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> ChartSpec:
@@ -873,7 +915,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
         groups = ["kvinnor", "man"] if s.participant and not ctx.local else [nr.ALL]
         for forbund in scopes:
             for g in groups:
-                label = _series_label(ins, qid, g, len(per_survey[s.id]) > 1)
+                label = _series_label(ins, qid, g, len(per_survey[s.id]) > 1, ctx.year)
                 if ctx.local:
                     label += ", riket" if forbund == nr.RIKET else ""
                 for y in years:
@@ -883,7 +925,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
                     if not c or not c["n"]:
                         continue
                     value = nr.key_figure(c, ins.key_figure_kind(qid, y))
-                    cells.add(row=label, col=str(y), respondent=s.id, question=q.current.number, group=g,
+                    cells.add(row=label, col=str(y), respondent=s.id, question=q.version(ctx.year).number, group=g,
                               year=y, statistic="nyckeltal", value=value, forbund=forbund)
                     rows.append({"series": label, "question_order": per_survey[s.id].index(qid),
                                  "riket": forbund == nr.RIKET and ctx.local})
@@ -896,7 +938,8 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
         q = ins.question(qids[0])
         s = ins.survey(q.survey)
         who = "avslutade deltagare" if s.id == "deltagare_avslut" else s.name.lower()
-        caption = f"Fråga {q.current.number}, {who}: ”{q.current.text}”, {span}. {label}."
+        v = q.version(ctx.year)
+        caption = f"Fråga {v.number}, {who}: ”{v.text}”, {span}. {label}."
     else:
         caption = f"Indikator {ind.number}: {ind.short}, {span}. {label}."
     groups = []
@@ -915,7 +958,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
 
 
 def all_charts(ctx: Context) -> dict[int, list[ChartSpec]]:
-    """The line charts per indicator number, numbered in report order.
+    """The line charts per indicator number, numbered as in the national report.
 
     Cached per (data, scope, settings): every indicator notebook of a report
     needs the numbering, and a kernel shared by the notebooks keeps the result.
@@ -924,15 +967,42 @@ def all_charts(ctx: Context) -> dict[int, list[ChartSpec]]:
 
 
 @functools.lru_cache(maxsize=8)
+def chart_plan(agg, year: int, settings) -> dict[int, list[tuple[str, str, list[str]]]]:
+    """{indicator: [(diagram number, key-figure kind, measures)]} for the year's national report.
+
+    An indicator gets a chart when a measure has comparable key figures for at
+    least ``chart_min_years`` years; measures with different kinds of key figure
+    (the share Ja, the share clearly positive) get separate charts, Ja first,
+    numbered 5.1, 5.2. Local reports use the same numbers.
+    """
+    national = Context(agg, nr.Scope(year), settings)
+    plan = {}
+    n = 1
+    for ind in national.ins.indicators:
+        measures = _chart_measures(national, ind)
+        if not measures:
+            continue
+        kinds: dict[str, list[str]] = {}
+        for qid in measures:
+            kinds.setdefault(national.ins.key_figure_kind(qid, year), []).append(qid)
+        ordered = sorted(kinds.items(), key=lambda kv: kv[0] != "ja")
+        plan[ind.number] = [(str(n) if len(ordered) == 1 else f"{n}.{i}", kind, qids)
+                            for i, (kind, qids) in enumerate(ordered, start=1)]
+        n += 1
+    return plan
+
+
+@functools.lru_cache(maxsize=8)
 def _all_charts_cached(agg, scope, settings) -> dict[int, list[ChartSpec]]:
     ctx = Context(agg, scope, settings)
     out = {}
-    n = 1
-    for ind in ctx.ins.indicators:
-        charts = indicator_charts(ctx, ind, n)
-        if charts:
-            out[ind.number] = charts
-            n += 1
+    for number_of_ind, charts in chart_plan(agg, scope.year, settings).items():
+        ind = ctx.ins.indicator(number_of_ind)
+        own = set(ctx.measures(ind))
+        specs = [_line_chart(ctx, ind, number, kind, [q for q in qids if q in own])
+                 for number, kind, qids in charts if any(q in own for q in qids)]
+        if specs:
+            out[number_of_ind] = specs
     return out
 
 
@@ -943,7 +1013,7 @@ def diagram_13(ctx: Context, number: int | None = None) -> ChartSpec:
     """
     ins = ctx.ins
     if number is None:
-        number = len(all_charts(ctx)) + 1
+        number = len(chart_plan(ctx.agg, ctx.year, ctx.settings)) + 1
     cells = Cells(f"D{number}", forbund=ctx.forbund)
     rows = []
     groups = ["kvinnor", "man"] if not ctx.local else [nr.ALL]
@@ -957,9 +1027,9 @@ def diagram_13(ctx: Context, number: int | None = None) -> ChartSpec:
                 c = ctx.visible_groups(qid, ctx.year).get(g)
                 if not c or not c["n"]:
                     continue
-                label = f"Indikator {ind.number}, fråga {q.current.number}"
+                label = f"Indikator {ind.number}, fråga {q.version(ctx.year).number}"
                 value = nr.key_figure(c, kind)
-                cells.add(row=label, col=g, respondent=q.survey, question=q.current.number,
+                cells.add(row=label, col=g, respondent=q.survey, question=q.version(ctx.year).number,
                           group=g, year=ctx.year, statistic="nyckeltal", value=value)
                 rows.append({"series": label + f", {'kvinnor' if g == 'kvinnor' else 'män' if g == 'man' else 'samtliga'}",
                              "question_order": order, "riket": False, "indicator_number": ind.number})

@@ -107,23 +107,53 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
         raise ConfigError("Inställningsfilen finns inte.", where=str(p)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Inställningsfilen är inte giltig TOML: {exc}", where=str(p)) from None
+    sections = ("report", "rules", "anonymity", "paths")
+    stray = sorted(k for k in raw if k not in sections)
+    if stray:
+        raise ConfigError(f"Okända avsnitt eller nycklar utanför ett avsnitt: {', '.join(stray)}. "
+                          f"Tillåtna avsnitt: {', '.join(sections)}.", where=str(p))
     flat = {}
-    for section in ("report", "rules", "anonymity", "paths"):
+    for section in sections:
         flat.update(raw.get(section, {}))
     known = {f for f in Settings.__dataclass_fields__}
     unknown = sorted(set(flat) - known)
     if unknown:
         raise ConfigError(f"Okända inställningar: {', '.join(unknown)}.", where=str(p))
-    if "formats" in flat:
-        flat["formats"] = tuple(flat["formats"])
     # relative paths resolve against the project (where the notebooks and prose are),
     # whichever settings file is used
     flat["root"] = str(ROOT)
-    return Settings(**flat).replace(**overrides)
+    return check_settings(Settings(**flat).replace(**overrides), str(p))
+
+
+#: (minimum, maximum) of the whole-number settings.
+SETTING_RANGES = {
+    "year": (2000, 2100), "first_year": (2000, 2100), "comparison_years": (1, 10),
+    "table20_points_per_measure": (1, 20), "chart_min_years": (2, 20), "min_answers": (1, 1000),
+}
+
+
+def check_settings(s: Settings, where: str = "nnsreport.toml") -> Settings:
+    """Types and ranges of the run settings, with a Swedish message for each mistake."""
+    for name, (lo, hi) in SETTING_RANGES.items():
+        value = getattr(s, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"'{name}' ska vara ett heltal, fick {value!r}.", where=where)
+        if not lo <= value <= hi:
+            raise ConfigError(f"'{name}' ska vara mellan {lo} och {hi}, fick {value}.", where=where)
+    if s.first_year > s.year:
+        raise ConfigError(f"'first_year' ({s.first_year}) kan inte vara senare än 'year' ({s.year}).", where=where)
+    formats = s.formats
+    if isinstance(formats, str) or not all(f in ("html", "pdf") for f in formats):
+        raise ConfigError(f"'formats' ska vara en lista med html och/eller pdf, fick {formats!r}.", where=where)
+    for name in ("output_dir", "instrument", "national", "aggregated", "registration", "commentary"):
+        if not isinstance(getattr(s, name), str) or not getattr(s, name):
+            raise ConfigError(f"'{name}' ska vara en sökväg (text), fick {getattr(s, name)!r}.", where=where)
+    return replace(s, formats=tuple(formats))
 
 
 # ---------------------------------------------------------------------------
-# Rounding and categorisation
+# Rounding and key figures (the categories themselves are counted from the
+# instrument's definitions in _category_counts below)
 # ---------------------------------------------------------------------------
 
 def percent(numerator: int, denominator: int) -> int | None:
@@ -154,40 +184,6 @@ def percent_interval(printed: int, n: int) -> tuple[int, int]:
     lo = -(-(2 * printed - 1) * n // 200)   # ceil((p - 0.5) n / 100)
     hi = ((2 * printed + 1) * n - 1) // 200  # largest x with 200x < (2p + 1) n
     return max(lo, 0), min(hi, n)
-
-
-def categorise(counts: dict, yes_no: bool, categories: dict | None = None) -> dict:
-    """Category counts for one question from its answer counts.
-
-    ``counts`` maps answer codes ("1"–"6", "ja", "nej", "saknas") to counts.
-    Only those who answered are in ``n`` (internal non-response is excluded).
-
-    >>> c = categorise({"1": 2, "2": 1, "3": 4, "4": 3, "5": 6, "6": 4, "saknas": 2}, yes_no=False)
-    >>> c["n"], c["negativt"], c["varken"], c["positivt"], c["klart_positivt"], c["saknas"]
-    (20, 3, 4, 13, 10, 2)
-    >>> categorise({"ja": 8, "nej": 2}, yes_no=True)["ja"]
-    8
-    """
-    cats = categories or DEFAULT_CATEGORIES
-    out = dict.fromkeys(COUNT_COLUMNS, 0)
-    out["saknas"] = int(counts.get(MISSING, 0))
-    if yes_no:
-        out["ja"] = int(counts.get(YES, 0))
-        out["nej"] = int(counts.get(NO, 0))
-        out["n"] = out["ja"] + out["nej"]
-        return out
-    for name in ("negativt", "varken", "positivt", "klart_positivt"):
-        out[name] = sum(int(counts.get(str(o), 0)) for o in cats[name])
-    out["n"] = out["negativt"] + out["varken"] + out["positivt"]
-    return out
-
-
-DEFAULT_CATEGORIES = {
-    "negativt": (1, 2),
-    "varken": (3,),
-    "positivt": (4, 5, 6),
-    "klart_positivt": (5, 6),
-}
 
 
 def key_figure(row: dict, kind: str) -> int | None:
@@ -349,10 +345,7 @@ def _load_cached(layer_dir: str, instrument_path: str, national_path: str, stamp
     d = Path(layer_dir)
     frames = {k: _read_layer_file(d / f, cols) for k, (f, cols) in AGGREGATED_FILES.items()}
     check_layer(instrument, frames["answers"], str(d / "answers.csv"))
-    try:
-        national = yaml.safe_load(Path(national_path).read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise DataError("Filen med nationella uppgifter saknas.", where=national_path) from None
+    national = load_national(national_path)
     logger.info("Läste det aggregerade datalagret i %s (%d rader svar).", d, len(frames["answers"]))
     return Aggregated(
         instrument=instrument,
@@ -363,6 +356,31 @@ def _load_cached(layer_dir: str, instrument_path: str, national_path: str, stamp
         counts=_category_counts(instrument, frames["answers"]),
         response_counts=_response_counts(frames["responses"]),
     )
+
+
+def load_national(path: str) -> dict:
+    """data/national.yaml: per-year facts keyed by whole years (a quoted "2022" counts as 2022)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise DataError("Filen med nationella uppgifter saknas.", where=path) from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"Filen är inte giltig YAML: {exc}", where=path) from None
+    if not isinstance(raw, dict):
+        raise DataError("Filen ska vara en mappning (nyckel: värde).", where=path)
+    out = dict(raw)
+    for key in ("forbund_nationally", "collection_period"):
+        per_year = raw.get(key, {})
+        if not isinstance(per_year, dict):
+            raise DataError(f"'{key}' ska ange ett värde per år (år: värde).", where=path)
+        try:
+            out[key] = {int(y): v for y, v in per_year.items()}
+        except (TypeError, ValueError):
+            raise DataError(f"'{key}' har en nyckel som inte är ett år.", where=path) from None
+    for y, n in out.get("forbund_nationally", {}).items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise DataError(f"Antalet förbund nationellt {y} ska vara ett positivt heltal, fick {n!r}.", where=path)
+    return out
 
 
 def load_aggregated(settings: Settings | None = None, layer_dir: str | Path | None = None) -> Aggregated:

@@ -197,3 +197,42 @@ def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_pat
     index = (tmp_path / "2022" / "index.html").read_text(encoding="utf-8")
     assert 'href="samsund/rapport.html"' in index and 'href="finnveden/rapport.html"' in index
     assert "Misslyckades" in index
+
+
+def test_riket_is_hidden_when_it_would_reveal_a_small_group(make_agg, settings):
+    """When the rest of the nation has fewer than five answers, Riket minus the förbund would reveal them."""
+    from conftest import Registration, row
+    import nns_specs as sp
+
+    big = [row("Kommun", q1=6)] * 20 + [row("Försäkringskassan", q1=2)] * 3
+    small = [row("Försäkringskassan", q1=6)]
+    agg = make_agg([Registration("Stort", 2022, surveys={"remittent": big}),
+                    Registration("Litet", 2022, surveys={"remittent": small})])
+    ctx = sp.Context(agg, nr.Scope(2022, "Stort"), settings)
+    # own: Försäkringskassan has 3 answers, so the employer split is hidden
+    assert set(ctx.visible_groups("remittent.1", 2022)) == {"samtliga"}
+    # riket: fk and samtliga have 1 answer from elsewhere (recoverable by subtraction), and riket's
+    # kommun is the förbund's own hidden kommun row: all three hidden
+    assert ctx.visible_groups("remittent.1", 2022, nr.RIKET) == {}
+    t = sp.indicator_tables(ctx, agg.instrument.indicator(3))[0].figures()
+    assert set(t[(t.group == "fk") & (t.forbund == "")].value) == {"–"}
+    national = sp.Context(agg, nr.Scope(2022), settings)
+    assert {"fk", "kommun", "samtliga"} <= set(national.visible_groups("remittent.1", 2022))
+    # with enough answers elsewhere, riket is shown beside the förbund again
+    other = [row("Kommun", q1=4)] * 10 + [row("Försäkringskassan", q1=3)] * 10
+    agg2 = make_agg([Registration("Stort", 2022, surveys={"remittent": big}),
+                     Registration("Annat", 2022, surveys={"remittent": other})])
+    ctx2 = sp.Context(agg2, nr.Scope(2022, "Stort"), settings)
+    assert {"fk", "kommun", "samtliga"} <= set(ctx2.visible_groups("remittent.1", 2022, nr.RIKET))
+
+
+def test_local_diagrams_keep_the_national_numbers(national_agg, settings):
+    import nns_specs as sp
+
+    national = sp.all_charts(sp.Context(national_agg, nr.Scope(2022), settings))
+    numbers = {ind: [c.number for c in charts] for ind, charts in national.items()}
+    for name in ("Höglandet", "Fryksdalen", "Väst"):
+        local = sp.all_charts(sp.Context(national_agg, nr.Scope(2022, name), settings))
+        for ind, charts in local.items():
+            assert set(c.number for c in charts) <= set(numbers[ind]), (name, ind)
+        assert sp.diagram_13(sp.Context(national_agg, nr.Scope(2022, name), settings)).number == "13"

@@ -51,22 +51,29 @@ def test_percent_interval_is_exactly_the_counts_that_print_as_p(n, data):
 
 # --- categorisation ---------------------------------------------------------
 
-def test_categories_follow_the_method():
-    c = nr.categorise({"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "saknas": 7}, yes_no=False)
+def test_categories_follow_the_method(make_agg):
+    """Options 1–2 negative, 3 neither, 4–6 positive, 5–6 clearly positive; missing answers not counted."""
+    answers = [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6] + [None] * 7
+    rows = [row("Kvinna", q1=a, q2=4) for a in answers]
+    agg = make_agg([_reg(2022, {"deltagare_pagaende": rows})])
+    c = nr.question_counts(agg, "deltagare_pagaende.1", 2022)["samtliga"]
     assert (c["negativt"], c["varken"], c["positivt"], c["klart_positivt"]) == (3, 3, 15, 11)
-    assert c["n"] == 21          # the missing answers are not in the denominator
-    assert c["saknas"] == 7
+    assert c["n"] == 21 and c["saknas"] == 7
 
 
-def test_yes_no_question_counts_ja_as_positive():
-    c = nr.categorise({"ja": 17, "nej": 3, "saknas": 2}, yes_no=True)
+def test_yes_no_question_counts_ja_as_positive(make_agg):
+    rows = [row("Man", q1=5, q8="Ja")] * 17 + [row("Man", q1=5, q8="Nej")] * 3 + [row("Man", q1=5)] * 2
+    agg = make_agg([_reg(2022, {"deltagare_avslut": rows})])
+    c = nr.question_counts(agg, "deltagare_avslut.8", 2022)["samtliga"]
     assert c["n"] == 20 and nr.key_figure(c, "ja") == 85
 
 
-def test_categorise_does_not_modify_its_input():
-    counts = {"1": 1, "6": 2}
-    nr.categorise(counts, yes_no=False)
-    assert counts == {"1": 1, "6": 2}
+def test_counting_does_not_modify_the_aggregated_layer(make_agg):
+    agg = make_agg([_reg(2022, {"personal": [row(q1=6), row(q1=2)]})])
+    before = agg.answers.copy()
+    nr.question_counts(agg, "personal.1", 2022)
+    nr.question_counts(agg, "personal.1", 2022, "Testförbundet")
+    assert agg.answers.equals(before)
 
 
 @pytest.mark.parametrize("qid, year, kind", [
@@ -208,3 +215,16 @@ def test_table_20_gender_columns_use_only_participant_measures(national_agg, set
     _, women = sp.indicator_development(ctx, national_agg.instrument.indicator(3), "kvinnor")
     assert [q for q, _ in total] == ["deltagare_pagaende.3", "deltagare_avslut.3", "personal.1", "remittent.1"]
     assert [q for q, _ in women] == ["deltagare_pagaende.3", "deltagare_avslut.3"]
+
+
+def test_table_2_pairs_responses_with_the_populations_each_forbund_reported(make_agg, settings):
+    """A förbund without populations counts in the answers but not in the shares against populations."""
+    a = Registration("A", 2022, surveys={"personal": [row(q1=5)] * 8}, populations={"personal": (20, 10)})
+    b = Registration("B", 2022, surveys={"personal": [row(q1=5)] * 6})
+    agg = make_agg([a, b])
+    t = sp.table_2(sp.Context(agg, nr.Scope(2022), settings)).figures()
+    v = dict(zip(t[t.respondent == "personal"].statistic, t[t.respondent == "personal"].value))
+    assert v["antal_svar"] == "14"
+    assert v["andel_undersokt"] == "80"      # 8 of 10, not 14 of 10
+    assert v["andel_mal"] == "40"            # 8 of 20
+    assert v["undersokt_andel_mal"] == "50"

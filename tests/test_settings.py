@@ -1,0 +1,44 @@
+"""Run settings: wrong types and ranges get a Swedish message, not a traceback or a silent change."""
+from __future__ import annotations
+
+import pytest
+
+import nnsreport as nr
+from nns_errors import ConfigError
+from nns_cli import main as cli
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[report]\nyear = "2022"\n', "'year' ska vara ett heltal"),
+    ("[anonymity]\nmin_answers = 0\n", "'min_answers' ska vara mellan 1"),
+    ("[report]\ncomparison_years = 0\n", "'comparison_years' ska vara mellan 1"),
+    ("[report]\nfirst_year = 2023\n", "kan inte vara senare"),
+    ('[report]\nformats = "html"\n', "'formats' ska vara en lista"),
+    ("year = 2022\n", "utanför ett avsnitt"),
+    ("[report]\nyeer = 2022\n", "Okända inställningar: yeer"),
+    ("[report\n", "inte giltig TOML"),
+])
+def test_bad_settings_are_refused(tmp_path, text, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        nr.load_settings(path)
+    assert expected in str(exc.value) and "bad.toml" in str(exc.value)
+
+
+def test_the_cli_reports_bad_settings_with_exit_code_2(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("[anonymity]\nmin_answers = -1\n", encoding="utf-8")
+    assert cli(["--config", str(path), "forbund"]) == 2
+    assert "min_answers" in capsys.readouterr().err
+
+
+def test_audit_of_a_year_without_a_published_report_says_so(capsys):
+    assert cli(["-q", "audit", "--year", "2021"]) == 1
+    assert "ingen publicerad rapport för 2021" in capsys.readouterr().err
+
+
+def test_national_facts_accept_quoted_years(tmp_path):
+    path = tmp_path / "national.yaml"
+    path.write_text('forbund_nationally:\n  "2022": 75\n', encoding="utf-8")
+    assert nr.load_national(str(path))["forbund_nationally"] == {2022: 75}
