@@ -12,11 +12,10 @@ PARAMS = '''ar = 2022
 forbund = None        # None: the national report (riket); else the förbund's name
 data = None           # the aggregated layer; None: the path in nnsreport.toml
 installningar = None  # the run settings (a file or a dict); None: nnsreport.toml'''
-SETUP = '''#| label: setup
-#| include: false
-import nnsreport as nr
+SETUP = '''import nnsreport as nr
 
-ctx = nr.context(ar, forbund, data, installningar)'''
+ctx = nr.context(ar, forbund, data, installningar)
+'''
 
 NOTEBOOKS = {
     # one cell for the chapter: every cell costs ~10 ms of kernel round trips,
@@ -36,33 +35,29 @@ for diagram in kapitel.charts:
     nr.show_chart(diagram)
 nr.show_commentary(kapitel)"""),
     ],
+    # the set-up goes into the first labelled cell (a cell of its own costs a kernel round trip)
     "tabell_1_4.ipynb": [
         ("parameters", PARAMS),
-        ("code", SETUP),
-        ("code", "#| label: tbl-1\nnr.show_table(nr.table_1(ctx))"),
+        ("code", "#| label: tbl-1\n" + SETUP + "nr.show_table(nr.table_1(ctx))"),
         ("code", "#| label: bild-1\nnr.show_table(nr.categorisation(ctx))"),
         ("code", "#| label: tbl-2\nnr.show_table(nr.table_2(ctx))"),
         ("code", "#| label: tbl-3-4\nfor tabell in nr.tables_3_4(ctx):\n    nr.show_table(tabell)"),
     ],
     "tabell_20.ipynb": [
         ("parameters", PARAMS),
-        ("code", SETUP),
-        ("code", "#| label: tbl-20\nnr.show_table(nr.table_20(ctx))"),
+        ("code", "#| label: tbl-20\n" + SETUP + "nr.show_table(nr.table_20(ctx))"),
     ],
     "tabell_21.ipynb": [
         ("parameters", PARAMS),
-        ("code", SETUP),
-        ("code", "#| label: tbl-21\nnr.show_table(nr.table_21(ctx))"),
+        ("code", "#| label: tbl-21\n" + SETUP + "nr.show_table(nr.table_21(ctx))"),
     ],
     "diagram_13.ipynb": [
         ("parameters", PARAMS),
-        ("code", SETUP),
-        ("code", "#| label: dia-13\nnr.show_chart(nr.diagram_13(ctx))"),
+        ("code", "#| label: dia-13\n" + SETUP + "nr.show_chart(nr.diagram_13(ctx))"),
     ],
     "bilagor.ipynb": [
         ("parameters", PARAMS),
-        ("code", SETUP),
-        ("code", "#| label: bilaga-1\nnr.show_table(nr.bilaga_1(ctx))"),
+        ("code", "#| label: bilaga-1\n" + SETUP + "nr.show_table(nr.bilaga_1(ctx))"),
         ("code", "#| label: bilaga-2\nnr.show_table(nr.bilaga_2(ctx))\nnr.show_table(nr.scales(ctx))"),
     ],
 }
