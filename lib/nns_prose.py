@@ -236,13 +236,6 @@ def draft_sentences(ctx: sp.Context, ind) -> list[str]:
 # Values for the prose chapters
 # ---------------------------------------------------------------------------
 
-def _total_responses(agg, year, forbund=nr.RIKET) -> int:
-    r = nr.responses(agg, year, forbund)
-    if not len(r):
-        return 0
-    return int(r.xs(nr.ALL, level="group")["responses"].sum())
-
-
 def development_sentence(n: int, up: int, flat: int, down: int, prev: int, who: str = "") -> str:
     """The sentence that states table 20's outcomes for one column.
 
@@ -290,7 +283,7 @@ def table_20_summary(ctx: sp.Context) -> dict:
 def local_variables(ctx: sp.Context) -> dict:
     """The values a förbund's own report adds: its name, responses, surveys and table-20 summary."""
     agg, ins, year = ctx.agg, ctx.ins, ctx.year
-    v = {"forbund_namn": ctx.forbund, "forbund_antal_svar": fmt_int(_total_responses(agg, year, ctx.forbund))}
+    v = {"forbund_namn": ctx.forbund, "forbund_antal_svar": fmt_int(nr.total_responses(agg, year, ctx.forbund))}
     r = nr.responses(agg, year, ctx.forbund)
     used, unused = [], []
     for s in ins.surveys_in(year):
@@ -325,11 +318,11 @@ def variables(ctx: sp.Context) -> dict:
     v["antal_forbund"] = len(forbund)
     v["antal_forbund_nationellt"] = nationally if nationally else "–"
     v["andel_forbund"] = fmt_pct(nr.percent(len(forbund), nationally), True) if nationally else "–"
-    total = _total_responses(agg, year)
+    total = nr.total_responses(agg, year)
     v["antal_svar"] = fmt_int(total)
     for k, y in (("antal_svar_foregaende", prev), ("antal_svar_tva_ar_sedan", year - 2)):
-        v[k] = fmt_int(_total_responses(agg, y)) if y in agg.years else "–"
-    before = _total_responses(agg, prev) if prev in agg.years else None
+        v[k] = fmt_int(nr.total_responses(agg, y)) if y in agg.years else "–"
+    before = nr.total_responses(agg, prev) if prev in agg.years else None
     v["svar_utveckling"] = ("ökat" if total > before else "minskat" if total < before else "är oförändrat") \
         if before is not None else "kan inte jämföras"
     before_f = len(agg.forbund(prev)) if prev in agg.years else None
@@ -346,15 +339,12 @@ def variables(ctx: sp.Context) -> dict:
 
     # which surveys each förbund used
     surveys = ins.surveys_in(year)
-    used = agg.responses[(agg.responses["year"] == year)].groupby(["forbund", "survey"])["responses"].sum()
-    used = used[used > 0]
-    per = used.reset_index().groupby("forbund")["survey"].nunique()
-    all_types = int((per == len(surveys)).sum())
+    users = {s.id: set(agg.forbund(year, s.id)) for s in surveys}
+    all_types = sum(1 for f in forbund if all(f in u for u in users.values()))
     v["forbund_alla_enkater"] = number_word(all_types)
     v["forbund_alla_enkater_andel"] = fmt_pct(nr.percent(all_types, len(forbund)), True) if forbund else "–"
     for s in surveys:
-        users = int((used.reset_index()["survey"] == s.id).sum())
-        v[f"forbund_{s.id}"] = users
+        v[f"forbund_{s.id}"] = len(users[s.id])
         v[f"svar_{s.id}"] = fmt_int(int(nr.responses(agg, year).loc[(s.id, nr.ALL), "responses"])) \
             if (s.id, nr.ALL) in nr.responses(agg, year).index else "0"
     # gender shares (tables 3 and 4)
@@ -397,7 +387,7 @@ def variables(ctx: sp.Context) -> dict:
         for _, num, a, b in gaps[:2]) if gaps else "–"
     # table 21 over the whole period
     years = [y for y in agg.years if ctx.settings.first_year <= y <= year]
-    totals = [_total_responses(agg, y) for y in years]
+    totals = [nr.total_responses(agg, y) for y in years]
     v["period_antal_ar"] = len(years)
     v["period_matning"] = ordinal(len(years))
     v["period_totalt"] = fmt_int(sum(totals))

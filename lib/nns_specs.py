@@ -287,17 +287,6 @@ def _responses(ctx: Context, survey_id: str, group: str = nr.ALL, forbund: str |
         return 0
 
 
-def _forbund_using(ctx: Context, survey_id: str, forbund: str | None = None) -> int:
-    """How many förbund (in the scope, or the given one; "" for the nation) got responses to a survey."""
-    f = ctx.forbund if forbund is None else forbund
-    r = ctx.agg.responses
-    sel = r[(r["year"] == ctx.year) & (r["survey"] == survey_id)]
-    per = sel.groupby("forbund")["responses"].sum()
-    if f:
-        per = per[per.index == f]
-    return int((per > 0).sum())
-
-
 def table_1(ctx: Context) -> TableSpec:
     """Antal enkäter och förbund per respondentgrupp."""
     cells = Cells("1", forbund=ctx.forbund)
@@ -314,16 +303,11 @@ def table_1(ctx: Context) -> TableSpec:
                       value=DASH if unused else n, forbund=f)
         cells.add(row=label, col="Totalt", year=ctx.year, statistic="antal_svar", value=total, forbund=f)
     if not ctx.local:
-        used = set()
         for s in surveys:
-            r = ctx.agg.responses
-            sel = r[(r["year"] == ctx.year) & (r["survey"] == s.id)]
-            per = sel.groupby("forbund")["responses"].sum()
-            used |= set(per[per > 0].index)
             cells.add(row="Antal deltagande förbund", col=s.plural, respondent=s.id, year=ctx.year,
-                      statistic="antal_forbund", value=_forbund_using(ctx, s.id))
+                      statistic="antal_forbund", value=len(ctx.agg.forbund(ctx.year, s.id)))
         cells.add(row="Antal deltagande förbund", col="Totalt", year=ctx.year, statistic="antal_forbund",
-                  value=len(used))
+                  value=len(ctx.agg.forbund(ctx.year)))
     caption = "Antal enkäter per respondentgrupp." if ctx.local else "Antal enkäter och förbund per respondentgrupp."
     notes = ("- = förbundet använde inte enkäten.",) if ctx.local and len(ctx.used_surveys()) < len(surveys) else ()
     return TableSpec("1", caption, cells.frame(), stub_label="", footnotes=notes)
@@ -665,8 +649,7 @@ def table_21(ctx: Context) -> TableSpec:
     years = [y for y in ctx.agg.years if ctx.settings.first_year <= y <= ctx.year]
     total = 0
     for y in years:
-        n = int(nr.responses(ctx.agg, y, ctx.forbund).xs(nr.ALL, level="group")["responses"].sum()) \
-            if len(nr.responses(ctx.agg, y, ctx.forbund)) else 0
+        n = nr.total_responses(ctx.agg, y, ctx.forbund)
         total += n
         label = "Totalt insamlade enkäter" + (f" ({ctx.forbund})" if ctx.local else "")
         cells.add(row=label, col=str(y), year=y, statistic="antal_svar", value=n)
@@ -675,7 +658,7 @@ def table_21(ctx: Context) -> TableSpec:
     nat_total = 0
     for y in years:
         forbund = ctx.agg.forbund(y)
-        n = int(nr.responses(ctx.agg, y).xs(nr.ALL, level="group")["responses"].sum())
+        n = nr.total_responses(ctx.agg, y)
         nat_total += n
         nationally = ctx.agg.forbund_nationally(y)
         if ctx.local:
@@ -725,7 +708,7 @@ def bilaga_1(ctx: Context) -> TableSpec | None:
                   statistic="antal_svar", value=_responses(ctx, s.id, forbund=nr.RIKET))
     for s in surveys:
         cells.add(row="SUMMA antal deltagande förbund", col=s.plural, respondent=s.id, year=ctx.year,
-                  statistic="antal_forbund", value=_forbund_using(ctx, s.id, forbund=nr.RIKET))
+                  statistic="antal_forbund", value=len(ctx.agg.forbund(ctx.year, s.id)))
     frame = cells.frame()
     caption = f"Deltagande samordningsförbund {ctx.year} och antal insamlade enkäter per respondentgrupp."
     notes = ("* Förbundet deltog inte i föregående års mätning. – Förbundet använde inte enkättypen.",)

@@ -224,11 +224,13 @@ class Aggregated:
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.responses["year"].unique())
 
-    def forbund(self, year: int) -> list[str]:
-        """The förbund with at least one response in ``year``, sorted as Swedish text."""
+    def forbund(self, year: int, survey: str | None = None) -> list[str]:
+        """The förbund with at least one response in ``year`` (to ``survey``, if given), in Swedish order."""
         r = self.responses
-        names = r.loc[(r["year"] == year) & (r["responses"] > 0), "forbund"].unique()
-        return sorted(names, key=swedish_sort_key)
+        mask = (r["year"] == year) & (r["responses"] > 0)
+        if survey is not None:
+            mask &= r["survey"] == survey
+        return sorted(r.loc[mask, "forbund"].unique(), key=swedish_sort_key)
 
     def forbund_nationally(self, year: int) -> int | None:
         return self.national.get("forbund_nationally", {}).get(year)
@@ -447,6 +449,12 @@ def _scope_slice(frame: pd.DataFrame, year: int, forbund: str, levels: list[str]
         except KeyError:
             return pd.DataFrame(columns=columns)
     return sub.groupby(level=levels).sum()
+
+
+def total_responses(agg: Aggregated, year: int, forbund: str = RIKET) -> int:
+    """All responses (every survey) in a year, for the nation or one förbund."""
+    r = responses(agg, year, forbund)
+    return int(r.xs(ALL, level="group")["responses"].sum()) if len(r) else 0
 
 
 def question_counts(agg: Aggregated, question_id: str, year: int, forbund: str = RIKET) -> dict:
