@@ -308,7 +308,7 @@ def typst_tables(ast: dict, colours: dict | None = None) -> dict:
 
 
 #: Column widths (fractions of the text width) per table layout: the first column; the rest share.
-FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.34, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
+FIRST_COLUMN = {"development": 0.52, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
                 "keyfigures-wide": 0.19,
                 "keyfigures": 0.28}
 
@@ -355,7 +355,11 @@ def _grid_table(grid: dict, caption_inlines: list, colours: dict) -> dict:
         cells = []
         for j, h in enumerate(row):
             align = "AlignLeft" if (i == 0 and j == 0) else ("AlignCenter" if h["colspan"] > 1 else value_align)
-            cells.append(_cell(h["text"], align, h["colspan"], h["rowspan"], bold=True))
+            cell = _cell(h["text"], align, h["colspan"], h["rowspan"], bold=True)
+            if cell[4]:   # a long column label may hyphenate (tables otherwise don't)
+                cell[4][0]["c"] = ([{"t": "RawInline", "c": ["typst", "#text(hyphenate: true)["]}] + cell[4][0]["c"]
+                                   + [{"t": "RawInline", "c": ["typst", "]"]}])
+            cells.append(cell)
         head_rows.append([["", [], []], cells])
     body_rows = []
     for r in grid["body"]:
