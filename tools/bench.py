@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
+import nns_build  # noqa: E402
+import nns_render  # noqa: E402
 import yaml  # noqa: E402
 
 import nnsreport as nr  # noqa: E402
-import nns_build  # noqa: E402
-import nns_render  # noqa: E402
 
 
 def cold(settings, scope, cache: Path) -> float:

@@ -31,13 +31,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.optimize import LinearConstraint, milp, Bounds
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
 from nns_instrument import load_instrument  # noqa: E402
 from nns_registration import Registration, Row, build_workbook, file_name, save_workbook  # noqa: E402
+
 from nnsreport import percent_interval  # noqa: E402
 
 log = logging.getLogger("generate_demo")
@@ -152,7 +153,7 @@ def solve_counts(groups, n, options, constraints, target, extra_lower=None):
     """
     gi = {g: i for i, g in enumerate(groups)}
     oi = {o: j for j, o in enumerate(options)}
-    G, O = len(groups), len(options)
+    G, O = len(groups), len(options)  # noqa: E741 - the LP's dimensions
     nx = G * O
     nvar = 2 * nx  # x, then d >= |x - t|
 
@@ -270,7 +271,7 @@ class Generator:
             lower = {}
             for sid in surveys:
                 lb = defaultdict(int)
-                for q, v in self.ins.questions_asked(sid, year):
+                for q, _v in self.ins.questions_asked(sid, year):
                     pn = self.published_n(year, q.id)
                     if pn:
                         for g, x in pn.items():

@@ -1,0 +1,11 @@
+"""Building reports: plan · cache keys · kernels (a papermill engine) · collect · manifest · report · batch.
+
+* :mod:`~nns.build.notebooks` — the notebook sources, from the registry of parts;
+* :mod:`~nns.build.plan` — which notebooks to execute, with which parameters, into which folders;
+* :mod:`~nns.build.cache` — what an executed notebook and a render depend on;
+* :mod:`~nns.build.kernels` — executing notebooks in long-lived kernels;
+* :mod:`~nns.build.collect` — figures.csv, tables/*.csv and commentary from the executed notebooks;
+* :mod:`~nns.build.manifest` — manifest.json;
+* :mod:`~nns.build.report` — one whole report;
+* :mod:`~nns.build.batch` — every förbund's report.
+"""

@@ -1,0 +1,139 @@
+"""Every förbund's local report in one run: parallel over the machine's cores.
+
+Each worker process starts one Jupyter kernel and keeps it for all the förbund
+it renders, so imports and the loaded aggregated layer stay warm. One förbund's
+failure is reported at the end and does not stop the others. An index page
+links every report.
+"""
+from __future__ import annotations
+
+import atexit
+import html
+import logging
+import multiprocessing as mp
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+import nnsreport as nr
+from nns import layer
+from nns.build.kernels import NotebookRunner
+from nns.build.report import build_report
+from nns.config import FORMATS, Scope, Settings
+from nns.errors import NNSError
+from nns.fsio import write_atomic
+from nns.render.renderers import RENDERERS
+
+__all__ = ["BatchSummary", "render_all", "write_index"]
+
+logger = logging.getLogger(__name__)
+
+_RUNNER = None
+
+
+@dataclass
+class BatchSummary:
+    year: int
+    done: list = field(default_factory=list)      # (förbund, out_dir, seconds)
+    failed: list = field(default_factory=list)    # (förbund, message)
+    seconds: float = 0.0
+    index: Path | None = None
+
+    def text(self) -> str:
+        lines = [f"{len(self.done)} lokala rapporter klara på {self.seconds:.1f} s "
+                 f"({self.seconds / max(len(self.done), 1):.2f} s per rapport)."]
+        if self.index:
+            lines.append(f"Index: {self.index}")
+        for name, message in self.failed:
+            lines.append(f"MISSLYCKADES: {name}: {message}")
+        return "\n".join(lines)
+
+
+def _init_worker(root: str) -> None:
+    """Start this worker's kernel once; it is shut down when the process ends."""
+    global _RUNNER
+    logging.basicConfig(level=logging.WARNING)
+    _RUNNER = NotebookRunner(Path(root)).__enter__()
+    atexit.register(_RUNNER.__exit__, None, None, None)
+
+
+def _render_one(args) -> tuple[str, str, float, str | None]:
+    settings, forbund, formats = args
+    t = time.perf_counter()
+    try:
+        result = build_report(settings, Scope(settings.year, forbund), formats, runner=_RUNNER)
+        return forbund, str(result.out_dir), time.perf_counter() - t, None
+    except Exception as exc:  # one förbund's failure must not stop the others
+        message = str(exc) if isinstance(exc, NNSError) else "".join(
+            traceback.format_exception_only(type(exc), exc)).strip()
+        return forbund, "", time.perf_counter() - t, message
+
+
+def render_all(settings: Settings, formats=None, workers: int | None = None, progress: bool = True,
+               forbund: list[str] | None = None) -> BatchSummary:
+    """Render every förbund with data for the year (or the given ones) into _output/<year>/<slug>/."""
+    agg = layer.load_aggregated(settings)
+    names = forbund or agg.forbund(settings.year)
+    if not names:
+        raise NNSError(f"Inga förbund har svar {settings.year}. År med data: {', '.join(map(str, agg.years))}.")
+    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    formats = tuple(formats or settings.formats)
+    summary = BatchSummary(settings.year)
+    t0 = time.perf_counter()
+    bar = None
+    if progress:
+        bar = tqdm(total=len(names), desc="Lokala rapporter", unit="förbund")
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(settings.root,)) as pool:
+        futures = [pool.submit(_render_one, (settings, name, formats)) for name in names]
+        for f in as_completed(futures):
+            name, out, seconds, error = f.result()
+            if error:
+                summary.failed.append((name, error))
+            else:
+                summary.done.append((name, out, seconds))
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    summary.seconds = time.perf_counter() - t0
+    summary.done.sort(key=lambda d: nr.swedish_sort_key(d[0]))
+    summary.failed.sort(key=lambda d: nr.swedish_sort_key(d[0]))
+    summary.index = write_index(settings, summary)
+    return summary
+
+
+def write_index(settings: Settings, summary: BatchSummary) -> Path:
+    """_output/<year>/index.html: links to the national report and every local report."""
+    out = settings.path("output_dir") / str(summary.year)
+    rows = []
+    for name, path, _ in summary.done:
+        slug = Path(path).name
+        links = " · ".join(f'<a href="{slug}/rapport.{ext}">{ext.upper()}</a>'
+                           for ext in (RENDERERS[f].suffix for f in FORMATS) if (Path(path) / f"rapport.{ext}").exists())
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{links}</td>"
+                    f'<td><a href="{slug}/figures.csv">figures.csv</a></td></tr>')
+    failed = "".join(f"<li>{html.escape(n)}: {html.escape(m)}</li>" for n, m in summary.failed)
+    national = ""
+    if (out / "riket" / "rapport.html").exists():
+        national = '<p><a href="riket/rapport.html">Nationell indikatorrapport (riket)</a></p>'
+    page = f"""<!DOCTYPE html>
+<html lang="sv"><head><meta charset="utf-8"><title>Indikatorrapporter {summary.year}</title>
+<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:860px;margin:2em auto;color:#222}}
+h1{{color:#1f4e79}}table{{border-collapse:collapse;width:100%}}td{{padding:4px 8px;border-bottom:1px solid #ddd}}
+a{{color:#1f4e79}}</style></head><body>
+<h1>Indikatorrapporter {summary.year}</h1>{national}
+<p>{len(summary.done)} förbund.</p>
+<table><tbody>{''.join(rows)}</tbody></table>
+{f'<h2>Misslyckades</h2><ul>{failed}</ul>' if failed else ''}
+</body></html>
+"""
+    target = out / "index.html"
+    write_atomic(target, page.encode("utf-8"))
+    return target

@@ -1,0 +1,82 @@
+"""manifest.json: what a report was made from and with, and the hash of every output."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import nnsreport as nr
+from nns.build.cache import library_modules, render_inputs, software_versions
+from nns.build.plan import Job
+from nns.config import Scope, Settings
+from nns.fsio import file_hash, write_text
+from nns.registration.ingest import registration_files
+
+__all__ = ["git_state", "manifest_inputs", "write_manifest", "NOT_OUTPUTS"]
+
+#: Files in an output folder that are not outputs of the report.
+NOT_OUTPUTS = ("manifest.json", ".render-key")
+
+
+def git_state(root: Path) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                capture_output=True, text=True, check=True)
+        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": "okänd", "dirty": None}
+
+
+def manifest_inputs(settings: Settings, scope: Scope, jobs: list[Job]) -> dict[str, str]:
+    """Hashes of every input of a report, keyed by role and relative path.
+
+    Registration files, the aggregated layer and commentary are keyed relative
+    to their configured folders (``registration/2022/2022_vast.xlsx``,
+    ``aggregated/answers.csv``, ``kommentarer/2022/indikator-01.md``), so that two
+    versions built from different folders compare file by file.
+    """
+    root = Path(settings.root)
+    entries: list[tuple[str, Path]] = []
+    reg = settings.path("registration")
+    for p in registration_files(reg):
+        year = int(p.name[:4]) if p.name[:4].isdigit() else 0
+        if year > scope.year or (scope.local and not p.stem.endswith("_" + nr.slug(scope.forbund))):
+            continue
+        entries.append((f"registration/{p.relative_to(reg)}", p))
+    agg = settings.path("aggregated")
+    entries += [(f"aggregated/{p.name}", p) for p in sorted(agg.glob("*.csv"))]
+    comm = settings.path("commentary")
+    for j in jobs:
+        for e in j.extra_inputs:
+            e = Path(e)
+            if e.exists():
+                entries.append((f"kommentarer/{e.relative_to(comm)}" if e.is_relative_to(comm) else str(e), e))
+    entries += [("instrument.yaml", settings.path("instrument")), ("national.yaml", settings.path("national"))]
+    project = [root / "nnsreport.toml"] + sorted({j.notebook for j in jobs}) + render_inputs(root)
+    project += library_modules(root / "lib")
+    entries += [(str(p.relative_to(root)), p) for p in project if p.is_relative_to(root)]
+    out = {name: file_hash(p) for name, p in entries if p.exists() and p.is_file()}
+    return dict(sorted(out.items()))
+
+
+def write_manifest(settings: Settings, scope: Scope, jobs: list[Job], out_dir: Path, formats) -> Path:
+    """manifest.json: what the report was made from and with, and the hash of every output."""
+    root = Path(settings.root)
+    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    outputs = {}
+    for f in sorted(out_dir.rglob("*")):
+        if f.is_file() and f.name not in NOT_OUTPUTS and not f.name.endswith(".failed.typ"):
+            outputs[str(f.relative_to(out_dir))] = file_hash(f)
+    manifest = {
+        "nnsreport": {"version": version, **git_state(root)},
+        "report": {"year": scope.year, "scope": scope.forbund or "riket", "formats": sorted(formats)},
+        "settings": {k: v for k, v in settings.__dict__.items() if k != "root"},
+        "inputs": manifest_inputs(settings, scope, jobs),
+        "software": software_versions(),
+        "outputs": outputs,
+    }
+    target = out_dir / "manifest.json"
+    write_text(target, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+    return target

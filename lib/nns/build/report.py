@@ -1,0 +1,137 @@
+"""Building one report: execute the notebooks (cached), collect the figures, render, write the manifest.
+
+Speed comes from three things:
+
+* one Jupyter kernel per worker, reused for every notebook (:mod:`nns.build.kernels`);
+* a cache of executed notebooks keyed by everything they read (:mod:`nns.build.cache`);
+* skipping the render when its inputs are unchanged since the last build of the same folder.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nns import layer
+from nns.build.cache import render_key
+from nns.build.collect import collect, collect_texts, write_figures, write_texts
+from nns.build.kernels import NotebookRunner, execute
+from nns.build.manifest import write_manifest
+from nns.build.plan import Job, build_root, output_dir, plan
+from nns.config import FORMATS, Scope, Settings
+from nns.errors import NNSError
+from nns.fsio import write_atomic
+from nns.present.prose import variables
+from nns.render.book import write_variables
+from nns.render.renderers import RENDERERS, render_book
+from nns.spec.context import Context
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["BuildResult", "build_report", "source_date", "prepare_notebooks"]
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    figures: int = 0
+    timings: dict = field(default_factory=dict)
+    rendered: bool = True
+    scope: Scope | None = None
+
+
+def source_date(scope: Scope) -> datetime:
+    """The PDF's timestamp: SOURCE_DATE_EPOCH when set, else fixed from the report year."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime(scope.year + 1, 1, 1, tzinfo=UTC)
+
+
+def _resolve(settings: Settings, scope: Scope):
+    """The aggregated layer, and the scope with the förbund's name as the data spell it."""
+    agg = layer.load_aggregated(settings)
+    if scope.local:
+        scope = Scope(scope.year, layer.find_forbund(agg, scope.forbund, scope.year))
+    if scope.year not in agg.years:
+        raise NNSError(f"Det finns inga data för {scope.year}. År med data: "
+                       f"{', '.join(map(str, agg.years))}.")
+    return agg, scope
+
+
+def build_report(settings: Settings, scope: Scope, formats=None, runner: NotebookRunner | None = None,
+                 workers: int = 1) -> BuildResult:
+    """Execute, collect and render one report (national or local) into its output folder."""
+    t0 = time.perf_counter()
+    agg, scope = _resolve(settings, scope)
+    jobs = plan(settings, scope, agg.instrument)
+    stats = execute(jobs, settings, runner=runner, workers=workers)
+    t1 = time.perf_counter()
+    out = output_dir(settings, scope)
+    formats = tuple(f for f in FORMATS if f in (formats or settings.formats))
+    # a format not asked for this time must not linger from an earlier build
+    for f in FORMATS:
+        stale = out / f"rapport.{RENDERERS[f].suffix}"
+        if f not in formats and stale.exists():
+            stale.unlink()
+    key = render_key(settings, scope, jobs, formats)
+    stamp = out / ".render-key"
+    targets = [out / f"rapport.{RENDERERS[f].suffix}" for f in formats] + [out / "figures.csv", out / "manifest.json"]
+    if stamp.exists() and stamp.read_text() == key and all(t.exists() for t in targets):
+        result = BuildResult(out, targets[:-1], rendered=False, scope=scope)
+        result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
+        write_manifest(settings, scope, jobs, out, formats)   # the git state may have moved on
+        result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0,
+                          "total": round(time.perf_counter() - t0, 2), **stats}
+        return result
+    tables, charts = collect([j.output for j in jobs])
+    n = write_figures(tables, charts, out)
+    write_texts(collect_texts([j.output for j in jobs]), out)
+    t2 = time.perf_counter()
+    files = [out / "figures.csv"]
+    if formats:
+        values = variables(Context(agg, scope, settings))
+        files = render_book(Path(settings.root), scope, build_root(settings, scope), out, formats, values,
+                            source_date(scope)) + files
+    write_manifest(settings, scope, jobs, out, formats)
+    write_atomic(stamp, key.encode())
+    t3 = time.perf_counter()
+    result = BuildResult(out, files, figures=n, scope=scope)
+    result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),
+                      "render": round(t3 - t2, 2), "total": round(t3 - t0, 2), **stats}
+    logger.info("Rapporten klar i %s (%.1f s).", out, t3 - t0)
+    return result
+
+
+def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dict:
+    """Execute a report's notebooks and put them, with ``_variables.yml``, into the project tree.
+
+    This is what ``quarto render`` needs (``make notebooks``): the executed
+    notebooks under ``report/indicators/`` and ``report/parts/``, and the
+    computed variables of the same scope. Returns execution statistics.
+    """
+    agg, scope = _resolve(settings, scope)
+    jobs = plan(settings, scope, agg.instrument)
+    stats = execute(jobs, settings, workers=workers)
+    root, broot = Path(settings.root), build_root(settings, scope)
+    for job in jobs:
+        target = root / job.output.relative_to(broot)
+        write_atomic(target, job.output.read_bytes())
+    stale = _stale_notebooks(root, broot, jobs)
+    for path in stale:
+        path.unlink()
+    write_variables(root / "_variables.yml", variables(Context(agg, scope, settings)))
+    return stats
+
+
+def _stale_notebooks(root: Path, broot: Path, jobs: list[Job]) -> list[Path]:
+    """Executed notebooks in the tree that the plan does not write (another scope's parts)."""
+    wanted = {root / j.output.relative_to(broot) for j in jobs}
+    dirs = {p.parent for p in wanted}
+    return sorted(p for d in dirs for p in d.glob("*.ipynb") if p not in wanted)
+
+

@@ -1,0 +1,297 @@
+"""The command line: `nnsreport <command>`. Each command is one library call.
+
+Messages for users are in Swedish. Errors of the project's own kinds
+(:mod:`nns.errors`) are printed without a traceback and mapped to their exit
+codes; anything else is a bug and shows its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+import nnsreport as nr
+from nns import layer
+from nns.build.batch import render_all
+from nns.build.report import build_report, prepare_notebooks
+from nns.config import FORMATS, RIKET, Scope, Settings, check_settings, load_settings
+from nns.errors import NNSError, RegistrationError
+from nns.instrument import load_instrument
+from nns.present.prose import missing_commentary
+from nns.registration.ingest import ingest, registration_files
+from nns.registration.model import DIR_RE, file_name
+from nns.registration.read import check_files
+from nns.registration.template import build_workbook, save_workbook
+from nns.review import audit as au
+from nns.review import diff as df
+from nns.spec.context import Context
+from nns.spec.model import figures
+from nns.spec.parts import all_tables
+
+__all__ = ["main", "build_parser"]
+
+logger = logging.getLogger("nnsreport")
+
+
+def _settings(args) -> Settings:
+    s = load_settings(getattr(args, "config", None))
+    year = getattr(args, "year", None)
+    return check_settings(s.replace(year=year), "--year") if year else s
+
+
+def cmd_render(args) -> int:
+    s = _settings(args)
+    formats = tuple(args.format.split(",")) if args.format else s.formats
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise NNSError(f"Okänt format {', '.join(bad)}. Tillåtna: {', '.join(FORMATS)}.")
+    logger.info("Inställningar: år %s, format %s, utdata %s, minsta antal svar %s.",
+                s.year, ",".join(formats), s.output_dir, s.min_answers)
+    if args.all_forbund:
+        summary = render_all(s, formats, workers=args.workers, progress=not args.quiet)
+        print(summary.text())
+        return 0 if not summary.failed else 1
+    scope = Scope(s.year, args.forbund or RIKET)
+    result = build_report(s, scope, formats, workers=args.workers or 2)
+    for f in result.files:
+        print(f)
+    scope = result.scope or scope   # the förbund's name as the data spell it
+    missing = missing_commentary(Context(layer.load_aggregated(s), scope, s))
+    if missing:
+        print(f"Kommentar saknas för indikator {', '.join(map(str, missing))}; rapporten visar ett automatiskt "
+              f"utkast. Skriv filerna i {s.commentary}/{s.year}/"
+              + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "") + "indikator-NN.md.")
+    t = result.timings
+    print(f"Klart på {t['total']:.1f} s ({t['executed']} notebooks körda, {t['cached']} från cachen, "
+          f"{result.figures} tal i figures.csv{'' if result.rendered else ', rendering oförändrad'}).")
+    return 0
+
+
+def cmd_notebooks(args) -> int:
+    """Execute the notebooks into the project tree (for `quarto render` afterwards)."""
+    s = _settings(args)
+    stats = prepare_notebooks(s, Scope(s.year, args.forbund or RIKET), workers=args.workers or 2)
+    print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen. _variables.yml skriven.")
+    return 0
+
+
+#: check/ingest show at most this many problems per file and sheet (all with --alla).
+PROBLEMS_SHOWN_PER_SHEET = 30
+
+
+def _print_problems(problems, show_all: bool = False, file=None) -> None:
+    """Every problem, one a line; past PROBLEMS_SHOWN_PER_SHEET per file and sheet, a count instead."""
+    shown: Counter = Counter()
+    hidden: Counter = Counter()
+    for p in problems:
+        key = (p.file, p.sheet)
+        if show_all or shown[key] < PROBLEMS_SHOWN_PER_SHEET:
+            print(str(p), file=file)
+            shown[key] += 1
+        else:
+            hidden[key] += 1
+    for (f, sheet), n in hidden.items():
+        where = f"{f}, bladet {sheet}" if sheet else f
+        print(f"{where}: … och {n} problem till av samma slag (visa alla med --alla).", file=file)
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    """Files and CSV folders to check; a folder of registrations (a year, or all years) stands for its content."""
+    out = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir() and not DIR_RE.match(p.name):
+            found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
+                           and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
+            found = found or registration_files(p)
+            out.extend(found or [p])
+        else:
+            out.append(p)
+    return out
+
+
+def cmd_check(args) -> int:
+    s = _settings(args)
+    paths = _expand(args.files)
+    regs, problems = check_files(paths, load_instrument(s.path("instrument")))
+    _print_problems(problems.problems, show_all=args.alla)
+    n_err, n_warn = len(problems.errors), len(problems.warnings)
+    responses = sum(len(r) for reg in regs for r in reg.surveys.values())
+    verdict = "Rätta felen och kontrollera igen." if n_err else "Filerna kan läsas in."
+    print(f"{len(paths)} {'fil kontrollerad' if len(paths) == 1 else 'filer kontrollerade'}: {n_err} fel, "
+          f"{n_warn} {'varning' if n_warn == 1 else 'varningar'}, {responses} svar. {verdict}")
+    return RegistrationError.exit_code if n_err else 0
+
+
+def cmd_ingest(args) -> int:
+    s = load_settings(args.config)   # --year selects the files to read, not the report year
+    year = args.year
+    try:
+        layer, problems, regs = ingest(s.path("registration"), s.path("aggregated"),
+                                       load_instrument(s.path("instrument")), year=year)
+    except RegistrationError as exc:
+        _print_problems(exc.problems, show_all=args.alla)
+        n = len(exc.problems)
+        print(f"{n} fel. Inget skrevs; det aggregerade datalagret är oförändrat.")
+        return exc.exit_code
+    _print_problems(problems.problems, show_all=args.alla)
+    per_year = Counter(reg.year for reg in regs)
+    years = ", ".join(f"{y}: {n}" for y, n in sorted(per_year.items()))
+    n_warn = len(problems.warnings)
+    print(f"Läste {len(regs)} registreringsfiler ({years}); {n_warn} {'varning' if n_warn == 1 else 'varningar'}.")
+    r = layer["responses"]
+    if year:
+        r = r[r["year"] == year]
+    per = r.groupby(["year", "survey"], sort=False)["responses"].sum()
+    for (y, survey), n in per.items():
+        print(f"  {y} {survey}: {n} svar")
+    print(f"Skrev {s.path('aggregated')}.")
+    return 0
+
+
+def cmd_template(args) -> int:
+    s = load_settings(args.config)   # the template's year is its own, not the report's
+    ins = load_instrument(s.path("instrument"))
+    forbund = " ".join(args.forbund.split())
+    if not forbund:
+        raise NNSError("Ange förbundets namn med --forbund.")
+    if not ins.surveys_in(args.year):
+        first = min(sv.from_year for sv in ins.surveys)
+        raise NNSError(f"År {args.year} har inga enkäter i instrumentet; mätningarna finns från {first}.")
+    # The name is data: it only reaches the file system through file_name() (nnsreport.slug).
+    out = Path(args.out) if args.out else Path(file_name(forbund, args.year))
+    if out.suffix.lower() != ".xlsx":
+        raise NNSError(f"Mallen ska sparas som .xlsx, fick '{out.name}'.")
+    if out.exists() and not args.force:
+        raise NNSError(f"{out} finns redan; den skrivs inte över (använd --force om det är meningen).")
+    save_workbook(build_workbook(ins, forbund, args.year), out)
+    print(f"Skrev {out}. Spara filen som {file_name(forbund, args.year)} när den är ifylld.")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    s = _settings(args)
+    agg = layer.load_aggregated(s)
+    year = s.year
+    root = Path(s.root)
+    published = root / "data" / "published" / f"figures_{year}.csv"
+    if not published.exists():
+        have = sorted(p.stem.split("_")[-1] for p in (root / "data" / "published").glob("figures_*.csv"))
+        raise NNSError(f"Det finns ingen publicerad rapport för {year} att jämföra med "
+                       f"(finns: {', '.join(have) or 'ingen'}).", where=str(published))
+    ctx = Context(agg, Scope(year), s)
+    computed = figures(all_tables(ctx))
+    res = au.audit(computed, published,
+                          root / "data" / "published" / "errata.yaml", agg.instrument, year,
+                          s.table20_points_per_measure)
+    diffs = res["differences"]
+    unknown = [d for d in diffs if not d.known]
+    print(f"Jämförelse med den publicerade rapporten {year}: {len(diffs)} skillnader, "
+          f"varav {len(diffs) - len(unknown)} kända tryckfel.")
+    for d in diffs:
+        print(f"  {d}")
+    inc = res["inconsistencies"]
+    print(f"Den publicerade rapporten mot sig själv: {len(inc)} motsägelser.")
+    for d in inc:
+        print(f"  {d}")
+    print("Tabell 20 beräknad ur de publicerade nyckeltalen (tabell N.2):")
+    for (ind, group), (outcome, changes) in sorted(res["table_20"].items()):
+        print(f"  indikator {ind:>2} {group:<8} {nr.UTVECKLING_LABELS.get(outcome, '-'):<30} förändringar {changes}")
+    return 1 if unknown else 0
+
+
+def cmd_diff(args) -> int:
+    report = df.compare_dirs(Path(args.old), Path(args.new))
+    print(report.text(limit=args.limit))
+    if args.html:
+        df.write_html(report, Path(args.new), Path(args.html))
+        print(f"Skrev {args.html}.")
+    return 0 if report.identical else 1
+
+
+def cmd_forbund(args) -> int:
+    s = _settings(args)
+    agg = layer.load_aggregated(s)
+    for f in agg.forbund(s.year):
+        print(f"{f}\t{nr.slug(f)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nnsreport", description="NNS indikatorrapporter: nationell och lokal.")
+    p.add_argument("--config", help="inställningsfil (standard: nnsreport.toml)")
+    p.add_argument("-q", "--quiet", action="store_true", help="bara resultat och fel")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="rendera rapporten (HTML och PDF)")
+    r.add_argument("--year", type=int)
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--forbund", help="förbundets namn: en lokal rapport")
+    g.add_argument("--all-forbund", action="store_true", help="en lokal rapport per förbund med data")
+    r.add_argument("--format", help=f"{','.join(FORMATS)} (standard: alla)")
+    r.add_argument("--workers", type=int, help="antal parallella kärnor (standard: 2)")
+    r.set_defaults(func=cmd_render)
+
+    n = sub.add_parser("notebooks", help="kör notebooks in i projektet och skriv _variables.yml (för quarto render)")
+    n.add_argument("--year", type=int)
+    n.add_argument("--forbund", help="förbundets namn: notebooks för en lokal rapport (quarto render --profile lokal)")
+    n.add_argument("--workers", type=int)
+    n.set_defaults(func=cmd_notebooks)
+
+    c = sub.add_parser("check", help="kontrollera registreringsfiler")
+    c.add_argument("files", nargs="+", help="registreringsfiler (.xlsx), CSV-mappar eller mappar med sådana")
+    c.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
+    c.set_defaults(func=cmd_check)
+
+    i = sub.add_parser("ingest", help="bygg det aggregerade datalagret från registreringsfilerna")
+    i.add_argument("--year", type=int, help="bara detta år (övriga år behålls)")
+    i.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
+    i.set_defaults(func=cmd_ingest)
+
+    t = sub.add_parser("template", help="skapa en tom registreringsfil")
+    t.add_argument("--forbund", required=True)
+    t.add_argument("--year", type=int, required=True)
+    t.add_argument("out", nargs="?", help="filnamn (standard: <år>_<förbund>.xlsx)")
+    t.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
+    t.set_defaults(func=cmd_template)
+
+    a = sub.add_parser("audit", help="jämför med den publicerade rapporten och granska den")
+    a.add_argument("--year", type=int)
+    a.set_defaults(func=cmd_audit)
+
+    d = sub.add_parser("diff", help="visa vilka tal som ändrats mellan två renderade versioner")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.add_argument("--html", help="skriv en sida med ändrade celler markerade")
+    d.add_argument("--limit", type=int, default=0, help="visa högst så många ändrade tal (0: alla)")
+    d.set_defaults(func=cmd_diff)
+
+    f = sub.add_parser("forbund", help="lista förbund med data ett år")
+    f.add_argument("--year", type=int)
+    f.set_defaults(func=cmd_forbund)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
+    for noisy in ("papermill", "traitlets", "nbclient", "matplotlib", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except RegistrationError as exc:
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        return exc.exit_code
+    except NNSError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Avbrutet.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Seaborn charts from chart specifications (:class:`nns.spec.model.ChartSpec`).
+
+One colour per respondent group (survey), the same in every chart and table,
+from the Okabe–Ito palette, which stays distinguishable with the common forms
+of colour blindness. Kvinnor are drawn with solid lines, män with dashed
+lines; in local reports the nation is a thin dashed line of the same colour.
+"""
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from nns.present.palette import colour_of, shade  # noqa: E402
+
+__all__ = ["draw", "svg_text", "spread_labels"]
+
+MARKERS = ["o", "s", "^", "D"]
+FONT = "DejaVu Sans"
+
+def _theme():
+    """Set the charts' theme (every time: a kernel shared by many notebooks may have changed it)."""
+    sns.set_theme(style="whitegrid", context="paper", font=FONT,
+                  rc={"axes.edgecolor": "#888888", "grid.color": "#e4e4e4", "svg.hashsalt": "nnsreport",
+                      "figure.dpi": 100})
+
+
+def draw(spec, colours: dict[str, str]):
+    """A matplotlib Figure for a chart spec; ``colours`` maps a survey id to its colour."""
+    _theme()
+    return _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
+
+
+def _int_values(frame):
+    ok = frame["value"].map(lambda v: str(v).isdigit())
+    out = frame[ok].copy()
+    out["v"] = out["value"].astype(int)
+    out["y"] = out["year"].astype(int)
+    return out
+
+
+def _draw_lines(spec, colours):
+    """One seaborn call for all series: colour by respondent group, dashes for män and riket."""
+    data = _int_values(spec.cells)
+    series_order = list(dict.fromkeys(data["series"]))
+    palette, dashes, markers, styles = {}, {}, {}, {}
+    for series in series_order:
+        first = data[data["series"] == series].iloc[0]
+        riket = bool(first["riket"])
+        # a second question of the same respondent group gets a darker shade of its colour
+        palette[series] = shade(colour_of(colours, first["respondent"]), int(first["question_order"]))
+        dashes[series] = (4, 2) if first["group"] == "man" or riket else ""
+        markers[series] = MARKERS[int(first["question_order"]) % len(MARKERS)]
+        styles[series] = riket
+    n_legend_rows = -(-len(series_order) // (2 if len(series_order) > 3 else max(len(series_order), 1)))
+    fig = plt.figure(figsize=(6.4, 2.9 + 0.17 * n_legend_rows))
+    bottom = (0.42 + 0.17 * n_legend_rows) / (2.9 + 0.17 * n_legend_rows)
+    ax = fig.add_axes((0.11, bottom, 0.86, 0.95 - bottom))
+    sns.lineplot(data=data, x="y", y="v", hue="series", style="series", hue_order=series_order,
+                 style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax,
+                 linewidth=1.8, markersize=5, legend=False, sort=True, estimator=None)
+    for line, series in zip(ax.get_lines(), series_order):
+        if styles[series]:
+            line.set_linewidth(1.0)
+            line.set_alpha(0.65)
+            line.set_markersize(3.5)
+    handles = []
+    labels = []
+    for series in series_order:
+        rows = data[data["series"] == series].sort_values("y")
+        if not styles[series] and len(rows):
+            last = rows.iloc[-1]
+            labels.append((int(last["y"]), int(last["v"]), palette[series]))
+    lo, hi = (data["v"].min(), data["v"].max()) if len(data) else (0, 100)
+    ylim = (max(0, (lo // 10) * 10 - 5), min(100, (hi // 10) * 10 + 12))
+    for x, y, v, colour in spread_labels(labels, min_gap=(ylim[1] - ylim[0]) * 0.045):
+        ax.annotate(f"{v}", (x, v), xytext=(x + 0.09, y), textcoords="data", fontsize=7, color=colour,
+                    va="center")
+    for series in series_order:
+        colour = palette[series]
+        handles.append(Line2D([0], [0], label=series, color=colour, marker=markers[series],
+                              linestyle=(0, dashes[series]) if dashes[series] else "-",
+                              linewidth=1.0 if styles[series] else 1.8, alpha=0.65 if styles[series] else 1))
+    years = sorted(data["y"].unique()) if len(data) else []
+    if years:
+        ax.set_xticks(list(range(min(years), max(years) + 1)))
+        ax.set_xlim(min(years) - 0.3, max(years) + 0.5)
+    ax.set_ylim(*ylim)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
+    ax.set_xlabel("")
+    ax.set_ylabel(spec.y_label, fontsize=8)
+    ax.tick_params(labelsize=8)
+    ncol = 2 if len(handles) > 3 else len(handles) or 1
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.01), ncol=ncol, fontsize=7.5,
+               frameon=False)
+    return fig
+
+
+def spread_labels(labels: list[tuple[int, int, str]], min_gap: float) -> list[tuple[int, float, int, str]]:
+    """End-of-line value labels moved apart so that none overlap; equal values share one label.
+
+    ``labels`` are (x, value, colour); returns (x, y to draw at, value, colour).
+
+    >>> [round(y, 1) for _, y, _, _ in spread_labels([(2022, 79, "a"), (2022, 79, "b"), (2022, 77, "c")], 2.5)]
+    [76.8, 79.2]
+    """
+    merged: dict[int, tuple[int, int, str]] = {}
+    for x, v, colour in labels:
+        merged.setdefault(v, (x, v, colour))
+    items = sorted(merged.values(), key=lambda t: t[1])
+    placed: list[list] = []
+    for x, v, colour in items:
+        y = float(v)
+        if placed and y - placed[-1][1] < min_gap:
+            y = placed[-1][1] + min_gap
+        placed.append([x, y, v, colour])
+    # centre the shifted stack on the values again
+    if placed:
+        shift = (sum(p[1] for p in placed) - sum(p[2] for p in placed)) / len(placed)
+        for p in placed:
+            p[1] -= shift
+    return [tuple(p) for p in placed]
+
+
+def _draw_bars(spec, colours):
+    data = _int_values(spec.cells)
+    labels = list(dict.fromkeys(data["row"]))
+    groups = list(dict.fromkeys(data["group"]))
+    fig, ax = plt.subplots(figsize=(6.4, 0.2 * len(labels) * max(len(groups), 1) + 0.9))
+    height = 0.8 / max(len(groups), 1)
+    colour = colour_of(colours, data["respondent"].iloc[0]) if len(data) else colour_of(colours, "")
+    names = {"kvinnor": "Kvinnor", "man": "Män", "samtliga": "Samtliga"}
+    for gi, g in enumerate(groups):
+        rows = data[data["group"] == g].set_index("row").reindex(labels)
+        ys = [i + gi * height - 0.4 + height / 2 for i in range(len(labels))]
+        bars = ax.barh(ys, rows["v"].fillna(0), height=height * 0.92, color=colour,
+                       alpha=1.0 if gi == 0 else 0.5, hatch=None if gi == 0 else "///", edgecolor="white",
+                       label=names.get(g, g))
+        for y, v in zip(ys, rows["v"]):
+            if v == v:
+                ax.text(v + 1, y, f"{int(v)}\u00a0%", va="center", fontsize=7)
+        del bars
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 105)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel(spec.y_label, fontsize=8)
+    if len(groups) > 1:
+        ax.legend(loc="lower right", fontsize=7.5, frameon=True)
+    fig.subplots_adjust(left=0.24, right=0.97, top=0.98, bottom=0.62 / fig.get_size_inches()[1])
+    return fig
+
+
+def svg_text(fig) -> str:
+    """The figure as SVG: sharp at any size, half the time of a PNG and a third of its size.
+
+    Text stays text (set in DejaVu Sans, which the PDF renderer is given); no
+    date in the file and fixed element ids, so the same chart gives the same bytes.
+    """
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nnsreport"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buf.getvalue()

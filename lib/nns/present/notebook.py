@@ -1,0 +1,140 @@
+"""What the notebooks call: build a context, then show a part of the report or an indicator chapter.
+
+Each display carries, in its output metadata under ``nnsreport``, what the
+renderer and figures.csv need (caption, anchor, alt text, the cells shown), so
+the executed notebook is the single record of what the report shows.
+
+A notebook cell is one call::
+
+    ctx = nb.context(ar, forbund, data, installningar)
+    nb.show_part(ctx, "antal-enkater")        # a part of the registry (nns.spec.parts)
+    nb.show_indicator(ctx, indikator)         # an indicator chapter
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from IPython.display import display
+
+from nns import layer
+from nns.config import RIKET, Scope, load_settings, settings_from_parameters
+from nns.present import charts as draw_charts
+from nns.present import prose
+from nns.present import tables as gt_tables
+from nns.present.palette import survey_colours
+from nns.present.records import MIME_META, grid, wide
+from nns.spec import parts
+from nns.spec.context import Context
+from nns.spec.model import ChartSpec, TableSpec
+
+__all__ = ["context", "show_part", "show_indicator", "show_table", "show_chart", "show_markdown",
+           "indicator_chapter", "IndicatorChapter"]
+
+
+def context(ar: int, forbund: str | None = None, data: str | None = None,
+            installningar: str | dict | None = None) -> Context:
+    """The report context for a year and the nation (forbund=None) or one förbund.
+
+    ``installningar`` is a settings file, or the settings themselves as a dict
+    (as the build passes them), or None for nnsreport.toml.
+    """
+    if isinstance(installningar, dict):
+        settings = settings_from_parameters(installningar)
+    else:
+        settings = load_settings(installningar) if installningar else load_settings()
+    settings = settings.replace(year=int(ar))
+    agg = layer.load_aggregated(settings, data if data else None)
+    forbund = layer.find_forbund(agg, forbund, int(ar)) if forbund else RIKET
+    return Context(agg, Scope(int(ar), forbund), settings)
+
+
+def _display(data: dict, metadata: dict | None = None) -> None:
+    display(data, raw=True, metadata={MIME_META: metadata} if metadata else None)
+
+
+def show_markdown(text: str) -> None:
+    """Markdown that becomes part of the report."""
+    if text:
+        _display({"text/markdown": text, "text/plain": text})
+
+
+def _caption_markdown(label: str, caption: str, anchor: str) -> str:
+    return f"[**{label}**]{{#{anchor}}} {caption}"
+
+
+def show_table(spec: TableSpec | None, colours: dict[str, str]) -> None:
+    """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata.
+
+    None (a table that does not belong in this report) shows nothing.
+    """
+    if spec is None:
+        return
+    laid_out = wide(spec)   # one layout for the HTML, the PDF grid and the CSV
+    meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "layout": spec.layout, "grid": grid(spec, colours, laid_out),
+            "figures": spec.figures().to_dict(orient="split")["data"]}
+    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+             {"kind": "caption", "for": spec.anchor})
+    _display({"text/html": gt_tables.to_html(spec, colours, laid_out), "text/plain": f"{spec.label} {spec.caption}"},
+             meta)
+
+
+def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
+    """A chart: caption as Markdown, the SVG with its alt text, and the note below it."""
+    if spec.cells.empty:   # nothing to draw: the caption and the note that says why
+        _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+                 {"kind": "caption", "for": spec.anchor})
+        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
+        return
+    svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
+    alt = spec.alt_text()
+    meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
+    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
+             {"kind": "caption", "for": spec.anchor})
+    _display({"image/svg+xml": svg, "text/plain": alt}, meta)
+    if spec.note:
+        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
+
+
+def _show(specs: list, colours: dict[str, str]) -> None:
+    for spec in specs:
+        if isinstance(spec, ChartSpec):
+            show_chart(spec, colours)
+        else:
+            show_table(spec, colours)
+
+
+def show_part(ctx: Context, key: str) -> None:
+    """Every table and chart of one part of the report (a key of :data:`nns.spec.parts.PARTS`)."""
+    _show(parts.build(ctx, key), survey_colours(ctx.ins))
+
+
+@dataclass(frozen=True)
+class IndicatorChapter:
+    number: int
+    heading: str
+    description: str
+    specs: list
+    commentary: str
+
+
+def indicator_chapter(ctx: Context, number: int) -> IndicatorChapter:
+    """Everything of one indicator's chapter, in the report's order."""
+    ind = ctx.ins.indicator(int(number))
+    heading, description = prose.indicator_heading(ctx, ind), prose.indicator_description(ctx, ind)
+    if ind.measures and not ctx.measures(ind):
+        return IndicatorChapter(ind.number, heading, description, [], prose.no_data_note(ctx, ind))
+    return IndicatorChapter(ind.number, heading, description, parts.build_indicator(ctx, ind),
+                            prose.commentary(ctx, ind))
+
+
+def show_indicator(ctx: Context, number: int) -> None:
+    """An indicator's chapter: heading, description, tables, charts and commentary."""
+    chapter = indicator_chapter(ctx, number)
+    show_markdown(chapter.heading)
+    show_markdown(chapter.description)
+    _show(chapter.specs, survey_colours(ctx.ins))
+    if chapter.commentary:   # marked, so that the build can export it for reviewers
+        _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
+                 {"kind": "commentary", "indicator": chapter.number})

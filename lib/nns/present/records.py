@@ -1,0 +1,134 @@
+"""What the executed notebooks record for the build: the metadata key, and each table's printed grid.
+
+Kept free of great_tables and matplotlib, so that the build (collecting
+figures, writing tables/*.csv) and the renderer do not import them.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from nns.present.palette import FALLBACK
+from nns.spec.model import LAYOUTS, TableSpec, display_value
+from nns.text import fmt_int
+
+__all__ = ["MIME_META", "wide", "col_key", "grid", "first_column", "printed_from_grid"]
+
+#: The key of the output metadata under which a display records what it shows.
+MIME_META = "nnsreport"
+
+
+def col_key(col_group: str, col: str) -> str:
+    key = f"{col_group}_{col}" if col_group else col
+    return re.sub(r"[^0-9A-Za-zåäöÅÄÖ_]+", "_", key).strip("_") or "c"
+
+
+def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
+    c = spec.cells[spec.cells["col"] != ""].copy()
+    c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
+    layout = spec.layout
+    if layout in ("categories", "yesno"):
+        # n goes into the row label, as the report prints it: "samtliga (n=1629)"
+        n_cells = c[(c["col"] == "n") & (c["col_group"] == "")]
+        n_by_row = dict(zip(n_cells["row_order"], n_cells["value"]))
+        c = c[~((c["col"] == "n") & (c["col_group"] == ""))]
+    rows = c.drop_duplicates("row_order").sort_values("row_order")[["row_order", "row_group", "row", "respondent"]]
+    cols = c.drop_duplicates("col_order").sort_values("col_order")[["col_order", "col_group", "col"]]
+    keys = [(col_key(g, n), g, n) for g, n in zip(cols["col_group"], cols["col"])]
+    table = c.pivot_table(index="row_order", columns="col_order", values="text", aggfunc="first")
+    table = table.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
+    table.columns = [k for k, _, _ in keys]
+    labels = list(rows["row"])
+    if layout in ("categories", "yesno"):
+        labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, rows["row_order"])]
+    table.insert(0, "_row", labels)
+    table.insert(0, "_group", list(rows["row_group"]))
+    table.insert(0, "_respondent", list(rows["respondent"]))
+    return table.reset_index(drop=True), keys
+
+
+def _n_text(n) -> str:
+    if n in (None, "", "-", "–"):
+        return n or "-"
+    return fmt_int(int(n))
+
+
+def first_column(layout: str, ncols: int) -> tuple[str, float]:
+    """(layout, share of the text width of the label column) for a table of ``ncols`` columns.
+
+    A key-figure table with riket (three columns a year) is laid out wide.
+
+    >>> first_column("keyfigures", 7), first_column("keyfigures", 10), first_column("plain", 3)
+    (('keyfigures', 0.28), ('keyfigures-wide', 0.19), ('plain', 0.45))
+    """
+    if layout == "keyfigures" and ncols > 7:
+        layout = "keyfigures-wide"
+    return layout, LAYOUTS.get(layout, 0.34 if ncols > 4 else 0.45)
+
+
+def grid(spec: TableSpec, colours: dict[str, str], laid_out=None) -> dict:
+    """The table's printed layout as plain data (header rows with spans, body rows, row groups).
+
+    The same layout great_tables draws (from :func:`wide`), for outputs that are
+    not HTML: the renderer builds the PDF's table from it. Row groups carry
+    their respondent group's colour.
+    """
+    df, keys = laid_out or wide(spec)
+    has_groups = df["_group"].ne("").any()
+    spanned = any(g for _, g, _ in keys)
+    header = []
+    if spanned:
+        top = [{"text": spec.stub_label, "colspan": 1, "rowspan": 2}]
+        i = 0
+        while i < len(keys):
+            g = keys[i][1]
+            j = i
+            while j < len(keys) and keys[j][1] == g:
+                j += 1
+            if g:
+                top.append({"text": g, "colspan": j - i, "rowspan": 1})
+            else:
+                top += [{"text": keys[k][2], "colspan": 1, "rowspan": 2} for k in range(i, j)]
+            i = j
+        second = [{"text": label, "colspan": 1, "rowspan": 1} for _, g, label in keys if g]
+        header = [top, second]
+    else:
+        header = [[{"text": spec.stub_label, "colspan": 1, "rowspan": 1}]
+                  + [{"text": label, "colspan": 1, "rowspan": 1} for _, _, label in keys]]
+    body = []
+    last = None
+    for _, r in df.iterrows():
+        if has_groups and r["_group"] != last:
+            body.append({"group": r["_group"], "respondent": r["_respondent"],
+                         "colour": colours.get(r["_respondent"], FALLBACK) if r["_respondent"] else None})
+            last = r["_group"]
+        body.append({"cells": [r["_row"]] + [r[k] for k, _, _ in keys]})
+    layout, first = first_column(spec.layout, len(keys) + 1)
+    return {"ncols": len(keys) + 1, "header": header, "body": body, "footnotes": list(spec.footnotes),
+            "layout": layout, "first_column": first}
+
+
+def printed_from_grid(grid: dict) -> pd.DataFrame:
+    """The table as printed, for tables/<table>.csv: row group, row, then one column per printed column."""
+    header = grid["header"]
+    if len(header) == 2:   # spanners over the second header row
+        names, spans = [], []
+        for h in header[0][1:]:
+            if h["rowspan"] == 2:
+                spans.append((h["text"], ""))
+            else:
+                spans += [("", h["text"])] * h["colspan"]
+        second = iter(h["text"] for h in header[1])
+        for label, group in spans:
+            names.append(label if not group else f"{group} {next(second)}")
+    else:
+        names = [h["text"] for h in header[0][1:]]
+    rows, group = [], ""
+    for r in grid["body"]:
+        if "group" in r:
+            group = r["group"]
+            continue
+        rows.append([group] + list(r["cells"]))
+    return pd.DataFrame(rows, columns=["radgrupp", "rad"] + names)

@@ -1,0 +1,77 @@
+"""great_tables tables from table specifications (:class:`nns.spec.model.TableSpec`).
+
+Declarative: the spec says what the cells are; this module only lays them
+out. Every table gets a fixed ``id`` (``tbl-5-1``) so that the HTML is the
+same on every run. Row groups of tables N.1/N.2 carry the respondent group's
+colour, the same as in the charts.
+"""
+from __future__ import annotations
+
+from great_tables import GT, loc, style
+
+from nns.present.records import col_key, wide
+from nns.spec.model import TableSpec
+
+__all__ = ["table_id", "to_gt", "to_html"]
+
+
+def table_id(spec: TableSpec) -> str:
+    return "tbl-" + spec.number.replace(".", "-").lower()
+
+
+def to_gt(spec: TableSpec, colours: dict[str, str], laid_out=None) -> GT:
+    """The great_tables table for a spec (``laid_out``: a precomputed :func:`wide`).
+
+    ``colours`` maps a survey id to its colour (:func:`nns.present.palette.survey_colours`).
+    """
+    df, keys = laid_out or wide(spec)
+    has_groups = df["_group"].ne("").any()
+    data = df.drop(columns=["_respondent"] + ([] if has_groups else ["_group"]))
+    gt = GT(data, rowname_col="_row",
+            groupname_col="_group" if has_groups else None, id=table_id(spec), locale="sv")
+    labels = {}
+    spanners: dict[str, list[str]] = {}
+    for key, group, label in keys:
+        labels[key] = label
+        if group:
+            spanners.setdefault(group, []).append(key)
+    gt = gt.cols_label(**labels)
+    for group, cols in spanners.items():
+        gt = gt.tab_spanner(label=group, columns=cols, id=f"sp-{col_key('', group)}")
+    if spec.stub_label:
+        gt = gt.tab_stubhead(label=spec.stub_label)
+    text_layout = spec.layout in ("text", "development", "plain") and any(
+        len(str(v)) > 25 for k, _, _ in keys for v in df[k])
+    gt = gt.cols_align(align="left" if text_layout or spec.layout in ("text", "development") else "right",
+                       columns=[k for k, _, _ in keys])
+    if has_groups:
+        for respondent, rows in df.groupby("_respondent", sort=False):
+            colour = colours.get(respondent)
+            if colour:
+                groups = list(dict.fromkeys(rows["_group"]))
+                gt = gt.tab_style(style=style.borders(sides="left", color=colour, weight="5px"),
+                                  locations=loc.row_groups(rows=groups))
+    for note in spec.footnotes:
+        gt = gt.tab_source_note(note)
+    gt = gt.tab_options(
+        table_font_size="13px", data_row_padding="2px", row_group_padding="3px",
+        heading_align="left", table_width="100%" if len(keys) > 5 else None,
+        column_labels_font_weight="bold", row_group_font_weight="bold",
+        source_notes_font_size="11px",
+    )
+    return gt
+
+
+def to_html(spec: TableSpec, colours: dict[str, str], laid_out=None) -> str:
+    """The table's HTML: a <div id=…> with its style and the table.
+
+    great_tables leaves two CSS rules unscoped (``thead, tbody, … {border-style: none}``
+    and ``tr {…}``), which would style every table on the page; they are scoped
+    to this table's id here.
+    """
+    tid = table_id(spec)
+    html = to_gt(spec, colours, laid_out).as_raw_html()
+    html = html.replace(f"#{tid} thead, tbody, tfoot, tr, td, th",
+                        f"#{tid} thead, #{tid} tbody, #{tid} tfoot, #{tid} tr, #{tid} td, #{tid} th")
+    html = html.replace("\n tr { background-color: transparent; }", f"\n#{tid} tr {{ background-color: transparent; }}")
+    return html

@@ -1,0 +1,99 @@
+"""Rendering a book: one renderer per output format behind one small interface.
+
+A renderer turns pandoc's AST of the whole book into the bytes of one output
+file (``rapport.<suffix>``). :data:`RENDERERS` lists them by format; the
+formats a user can ask for (:data:`nns.config.FORMATS`) are exactly its keys.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+
+from nns.config import FORMATS, Scope
+from nns.fsio import write_atomic
+from nns.render.book import PROFILE_LOCAL, Media, book_markdown, read_book
+from nns.render.html import HtmlRenderer
+from nns.render.pandoc import MD_FORMAT, pandoc
+from nns.render.pdf import PdfRenderer
+
+__all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata"]
+
+#: The templates the renderers use (the Typst template, the HTML template and stylesheet).
+TEMPLATES = "report/templates"
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """What every renderer gets besides the AST."""
+
+    work: Path          # a temporary folder: media, intermediate files
+    templates: Path     # report/templates
+    when: datetime      # the document's timestamp
+    keep_failed: Path   # where a renderer leaves its input when it fails (for the analyst to read)
+
+
+class Renderer(Protocol):
+    format: str
+    suffix: str
+
+    def render(self, ast: dict, job: RenderJob) -> bytes: ...
+
+
+RENDERERS: dict[str, Renderer] = {r.format: r for r in (HtmlRenderer(), PdfRenderer())}
+assert tuple(RENDERERS) == FORMATS, "every output format needs a renderer"
+
+
+def book_metadata(book: dict, scope: Scope) -> dict:
+    """The document's metadata (title, author, language, running header) from the book config."""
+    b = book["book"]
+    title = f"{b.get('title', 'Nationell indikatorrapport')} {scope.year}"
+    meta = {
+        "title": title,
+        "subtitle": b.get("subtitle", ""),
+        "author": b.get("author", ""),
+        "lang": "sv-SE",
+        "toc-title": "Innehåll",
+        "header-text": scope.forbund or title,
+        "report-year": str(scope.year),
+    }
+    if scope.local:
+        meta["forbund"] = scope.forbund
+        meta["title"] = f"{b.get('title', 'Indikatorrapport')} {scope.year}"
+    return meta
+
+
+def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, formats, variables: dict,
+                when: datetime) -> list[Path]:
+    """Render the book (national, or the local profile) into ``out_dir``/rapport.<suffix> for each format."""
+    book = read_book(root, PROFILE_LOCAL if scope.local else None)
+    work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
+    try:
+        media = Media(work / "media")
+        markdown = book_markdown(root, book, build_root, variables, media)
+        (work / "rapport.md").write_text(markdown, encoding="utf-8")
+        (work / "meta.yaml").write_text(yaml.safe_dump(book_metadata(book, scope), allow_unicode=True),
+                                        encoding="utf-8")
+        ast_text = pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
+                           str(work / "rapport.md")])
+        job = RenderJob(work, root / TEMPLATES, when, out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        renderers = [RENDERERS[f] for f in FORMATS if f in formats]
+        # the outputs' pandoc and Typst runs overlap; each gets its own parse of the AST (faster than a copy)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [(r, pool.submit(r.render, json.loads(ast_text), job)) for r in renderers]
+            targets = []
+            for r, f in futures:
+                target = out_dir / f"rapport.{r.suffix}"
+                write_atomic(target, f.result())
+                targets.append(target)
+        return targets
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

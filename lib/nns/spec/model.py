@@ -1,0 +1,165 @@
+"""The report model: every table and chart of the report as a list of cells.
+
+A cell is one number the report shows, in the vocabulary of figures.csv
+(table, indicator, respondent, question, group, year, forbund, statistic,
+value), plus where it sits in the printed table (row group, row, column group,
+column). The same cells give figures.csv, tables/<table>.csv and the
+great_tables table (:mod:`nns.present.tables`), so the three can never disagree.
+
+Values are kept as printed: whole percent for shares, whole numbers for
+counts, "-" where the report prints a dash, "–" (en dash) where a figure is
+hidden to protect respondents (:mod:`nns.disclosure`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+import nnsreport as nr
+from nns.text import fmt_int, fmt_pct, join_sv
+
+__all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PERCENT_STATS", "LAYOUTS",
+           "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
+
+FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
+DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order"]
+#: figures.csv: the vocabulary columns, then where the number stands in its printed table
+CSV_COLUMNS = FIGURE_COLUMNS + ["row_group", "row", "col_group", "col"]
+SUPPRESSED = "–"
+DASH = "-"
+
+PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej", "nyckeltal",
+                 "undersokt_andel_mal", "andel_undersokt", "andel_mal", "andel_forbund", "andel"}
+
+
+#: How a table is laid out, by its ``layout``: the share of the text width its
+#: first (label) column takes in the PDF; the other columns share the rest.
+#: A layout not listed takes 0.34 with more than four columns, else 0.45.
+LAYOUTS = {
+    "development": 0.52, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
+    "keyfigures-wide": 0.19, "keyfigures": 0.28,
+}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One printed table: its number, caption, cells, layout and footnotes."""
+
+    number: str
+    caption: str
+    cells: pd.DataFrame
+    layout: str = "plain"
+    footnotes: tuple[str, ...] = ()
+    stub_label: str = ""
+    label_text: str = ""
+
+    @property
+    def anchor(self) -> str:
+        if self.label_text:
+            return self.label_text.lower().replace(" ", "-")
+        return "tabell-" + self.number.replace(".", "-").lower()
+
+    @property
+    def label(self) -> str:
+        if self.label_text:
+            return self.label_text
+        return f"Tabell {self.number}" if self.number[0].isdigit() else f"Bilaga {self.number[1:]}"
+
+    def figures(self) -> pd.DataFrame:
+        """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
+        f = self.cells[self.cells["statistic"] != ""]
+        return f[CSV_COLUMNS].reset_index(drop=True)
+
+
+def display_value(statistic: str, value) -> str:
+    """How a cell prints: '78%', '(78%)', '1 629', '-', '–' or a label."""
+    if value in (DASH, SUPPRESSED, "", None):
+        return "" if value is None else str(value)
+    if statistic == "klart_positivt":
+        return f"({fmt_pct(value)})"
+    if statistic in PERCENT_STATS:
+        return fmt_pct(value)
+    if statistic == "utveckling":
+        return nr.UTVECKLING_LABELS.get(value, value)
+    if statistic in ("nytt_forbund",):
+        return "*"
+    try:
+        return fmt_int(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class Cells:
+    """Collects the cells of one table in print order."""
+
+    def __init__(self, table: str, indicator="", forbund=""):
+        self.table = table
+        self.indicator = "" if indicator in (None, "") else str(indicator)
+        self.forbund = forbund
+        self.rows: list[dict] = []
+        self._row_order: dict[tuple, int] = {}
+        self._col_order: dict[tuple, int] = {}
+
+    def add(self, *, row_group="", row, col_group="", col, statistic, value,
+            respondent="", question="", group="", year="", forbund=None, row_key=None):
+        rk = (row_group, row, row_key)
+        ck = (col_group, col)
+        self._row_order.setdefault(rk, len(self._row_order))
+        self._col_order.setdefault(ck, len(self._col_order))
+        self.rows.append({
+            "table": self.table, "indicator": self.indicator, "respondent": respondent,
+            "question": "" if question in (None, "") else str(question), "group": group,
+            "year": "" if year in (None, "") else str(year),
+            "forbund": self.forbund if forbund is None else forbund,
+            "statistic": statistic, "value": "" if value is None else str(value),
+            "row_group": row_group, "row": row, "col_group": col_group, "col": col,
+            "row_order": self._row_order[rk], "col_order": self._col_order[ck],
+        })
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=FIGURE_COLUMNS + DISPLAY_COLUMNS)
+
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One diagram: its number, caption, the plotted points (as cells) and how to draw them."""
+
+    number: str
+    caption: str
+    kind: str                 # "line" | "bars"
+    cells: pd.DataFrame       # FIGURE_COLUMNS + series, survey, order
+    y_label: str
+    note: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return "diagram-" + self.number.replace(".", "-")
+
+    @property
+    def label(self) -> str:
+        return f"Diagram {self.number}"
+
+    def figures(self) -> pd.DataFrame:
+        return self.cells[CSV_COLUMNS].reset_index(drop=True)
+
+    def alt_text(self) -> str:
+        """A text version of the chart for screen readers."""
+        c = self.cells[self.cells["value"].map(lambda v: str(v).isdigit())]
+        if self.kind == "bars":
+            parts = [f"{s} {v}\u00a0%" for s, v in zip(c["series"], c["value"])]
+            return f"Stapeldiagram. {self.y_label}: " + join_sv(parts) + "."
+        parts = []
+        for series, rows in c.groupby("series", sort=False):
+            rows = rows.sort_values("year")
+            pts = ", ".join(f"{y}: {v}\u00a0%" for y, v in zip(rows["year"], rows["value"]))
+            parts.append(f"{series} ({pts})")
+        return f"Linjediagram. {self.y_label} per år. " + "; ".join(parts) + "."
+
+
+
+def figures(specs: list) -> pd.DataFrame:
+    """figures.csv: every number of the given tables and charts, one row each."""
+    frames = [s.figures() for s in specs]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CSV_COLUMNS)
