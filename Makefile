@@ -1,17 +1,19 @@
 # nnsreport — the front door. `make help` lists the targets.
 # On a fresh machine (Python 3.11+, pip) `make report` and `make test` set
-# everything up themselves: a virtual environment in .venv with pinned packages.
+# everything up themselves: a virtual environment in .venv with pinned packages,
+# and for the tests the system programs they use (tools/setup-system.sh).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+TEST_STAMP := $(VENV)/.test-installed-$(shell cat requirements-test.txt tools/setup-system.sh | cksum | cut -d' ' -f1)
 YEAR   ?= 2022
 FORBUND ?=
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report report-all notebooks test bench ingest audit check template clean distclean
+.PHONY: help report report-all notebooks test test-fast lint bench ingest audit check template clean distclean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -24,17 +26,30 @@ $(STAMP): requirements.txt pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP) requirements-test.txt tools/setup-system.sh
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	tools/setup-system.sh
+	@rm -f $(VENV)/.test-installed-*
+	@touch $(TEST_STAMP)
+
 report: $(STAMP) ## Render the national report (HTML + PDF) for YEAR; FORBUND="name" for a local one
 	$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) $(if $(FORBUND),--forbund "$(FORBUND)")
 
 report-all: $(STAMP) ## Render every förbund's local report for YEAR, in parallel, with an index page
 	$(BIN)/nnsreport render --year $(YEAR) --all-forbund --workers $(WORKERS)
 
-notebooks: $(STAMP) ## Execute the notebooks and write _variables.yml (then `quarto render` works)
-	$(BIN)/nnsreport notebooks --year $(YEAR)
+notebooks: $(STAMP) ## Execute the notebooks into the tree and write _variables.yml (then `quarto render`); FORBUND="name" for a local one
+	$(BIN)/nnsreport notebooks --year $(YEAR) $(if $(FORBUND),--forbund "$(FORBUND)")
 
-test: $(STAMP) ## Run the tests (unit, published figures, registration files, one end-to-end render)
-	$(BIN)/python -m pytest -p no:cacheprovider
+lint: $(TEST_STAMP) ## Check code style (ruff) and the package's layers (import-linter)
+	$(BIN)/ruff check lib tests tools
+	$(BIN)/lint-imports
+
+test: lint ## Run every test: unit, doctests and end-to-end (renders, LibreOffice)
+	$(BIN)/python -m pytest -n $(WORKERS)
+
+test-fast: $(TEST_STAMP) ## Run the tests except the slow end-to-end ones
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not e2e"
 
 bench: $(STAMP) ## Benchmark: cold, naive (papermill CLI), unchanged rebuild, batch of all förbund
 	$(BIN)/python tools/bench.py --year $(YEAR)

@@ -20,32 +20,36 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
+from nns import layer
+from nns.build.collect import collect, write_figures
+from nns.build.plan import build_root, output_dir, plan
+from nns.build.report import build_report, source_date
+from nns.config import Scope, load_settings
+from nns.present.prose import variables
+from nns.render.renderers import render_book
+from nns.spec.context import Context
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lib"))
-
-import nns_build  # noqa: E402
-import nns_render  # noqa: E402
-import yaml  # noqa: E402
-
-import nnsreport as nr  # noqa: E402
 
 
 def cold(settings, scope, cache: Path) -> float:
     shutil.rmtree(cache, ignore_errors=True)
-    out = nns_build.output_dir(settings, scope)
+    out = output_dir(settings, scope)
     shutil.rmtree(out, ignore_errors=True)
     t = time.perf_counter()
-    nns_build.build_report(settings, scope, workers=2, cache_dir=cache)
+    build_report(settings.replace(cache_dir=str(cache)), scope, workers=2)
     return time.perf_counter() - t
 
 
 def naive(settings, scope, work: Path) -> float:
     """papermill CLI per notebook into a separate build folder, then the same collect + render."""
-    agg = nr.load_aggregated(settings)
-    jobs = nns_build.plan(settings, scope, agg.instrument)
+    agg = layer.load_aggregated(settings)
+    jobs = plan(settings, scope, agg.instrument)
     t = time.perf_counter()
     for job in jobs:
-        out = work / job.output.relative_to(nns_build.build_root(settings, scope))
+        out = work / job.output.relative_to(build_root(settings, scope))
         out.parent.mkdir(parents=True, exist_ok=True)
         params = out.with_suffix(".params.yaml")
         params.write_text(yaml.safe_dump(job.parameters, allow_unicode=True), encoding="utf-8")
@@ -53,9 +57,10 @@ def naive(settings, scope, work: Path) -> float:
                "--no-progress-bar", "--cwd", str(ROOT), "-f", str(params)]
         subprocess.run(cmd, check=True, capture_output=True)
     out_dir = work / "_output"
-    tables, charts = nns_build.collect(sorted(work.glob("report/*/*.ipynb")))
-    nns_build.write_figures(tables, charts, out_dir)
-    nns_render.render(settings, scope, work, out_dir, settings.formats, agg)
+    tables, charts = collect(sorted(work.glob("report/*/*.ipynb")))
+    write_figures(tables, charts, out_dir)
+    render_book(ROOT, scope, work, out_dir, settings.formats, variables(Context(agg, scope, settings)),
+                source_date(scope))
     return time.perf_counter() - t
 
 
@@ -82,23 +87,23 @@ def main(argv=None):
     ap.add_argument("--year", type=int, default=2022)
     ap.add_argument("--skip-batch", action="store_true")
     args = ap.parse_args(argv)
-    settings = nr.load_settings().replace(year=args.year)
-    scope = nr.Scope(args.year)
+    settings = load_settings().replace(year=args.year)
+    scope = Scope(args.year)
     cache = Path(tempfile.mkdtemp(prefix="nnsbench-cache-"))
     try:
         c = cold(settings, scope, cache)
         print(f"national cold build (2 workers, empty cache): {c:.1f} s", flush=True)
         # the rebuild uses the project's own cache: fill it, then time a no-change run
-        nns_build.build_report(settings, scope, workers=2)
+        build_report(settings, scope, workers=2)
         w = rebuild(args.year)
         print(f"unchanged rebuild (new process): {w:.1f} s", flush=True)
         with tempfile.TemporaryDirectory(prefix="nnsbench-naive-") as tmp:
             n = naive(settings, scope, Path(tmp))
         print(f"naive (papermill CLI per notebook, then render): {n:.1f} s", flush=True)
         if not args.skip_batch:
-            shutil.rmtree(ROOT / ".cache" / "notebooks", ignore_errors=True)
+            shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
             b, count = batch(args.year)
-            jobs = len(nns_build.plan(settings, scope, nr.load_aggregated(settings).instrument))
+            jobs = len(plan(settings, scope, layer.load_aggregated(settings).instrument))
             print(f"batch: {count} local reports (HTML + PDF) in {b:.1f} s, {b / max(count, 1):.2f} s per report; "
                   f"naive estimate {n:.1f} s per report ({jobs} papermill runs each), "
                   f"{n * count:.0f} s for all", flush=True)

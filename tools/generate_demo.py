@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,13 +32,12 @@ import pandas as pd
 import yaml
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from nns.instrument import load_instrument
+from nns.registration.model import Registration, Row, file_name
+from nns.registration.template import build_workbook, save_workbook
+from nnsreport import percent_interval
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "lib"))
-
-from nns_instrument import load_instrument  # noqa: E402
-from nns_registration import Registration, Row, build_workbook, file_name, save_workbook  # noqa: E402
-
-from nnsreport import percent_interval  # noqa: E402
 
 log = logging.getLogger("generate_demo")
 
@@ -446,10 +444,10 @@ class Generator:
         for year in YEARS:
             for survey in self.ins.surveys_in(year):
                 asked = self.ins.questions_asked(survey.id, year)
-                for q, v in asked:
+                for q, _v in asked:
                     # a question others depend on (Ja on question 8) needs enough
                     # of that answer in every group for all who answered them
-                    dependants = [d for d, _ in asked if d.condition and d.condition.question == v.number]
+                    dependants = [d for d, _ in asked if d.condition and d.condition.question == q.id]
                     extra = []
                     for g in self.groups(survey.id):
                         need = max((self.question_n(year, d.id)[g] for d in dependants), default=0)
@@ -539,7 +537,7 @@ class Generator:
             for g in self.groups(sid):
                 idx = np.flatnonzero(rows["group"].to_numpy() == g)
                 if q.condition:
-                    cond_col = answers[q.condition.question]
+                    cond_col = answers[self.ins.condition_number(q.id, year)]
                     idx = idx[cond_col[idx] == q.condition.answer]
                 values = []
                 for o, c in sol[g].items():
@@ -554,13 +552,13 @@ class Generator:
                 for r, o in zip(order, ranked):
                     col[r] = "Ja" if o == "ja" else "Nej" if o == "nej" else int(o)
             answers[v.number] = col
-        self._fix_empty_rows(rows, answers, asked)
+        self._fix_empty_rows(rows, answers, asked, year)
         return rows, answers
 
-    def _fix_empty_rows(self, rows, answers, asked):
+    def _fix_empty_rows(self, rows, answers, asked, year):
         """Swap answers so that no respondent is without any answer (that would not be a response)."""
         # questions that others depend on, and the dependants, are never swapped
-        sources = {q.condition.question for q, _ in asked if q.condition}
+        sources = {self.ins.condition_number(q.id, year) for q, _ in asked if q.condition}
         numbers = [v.number for q, v in asked if not q.condition]
         mat = np.array([[answers[n][i] is not None for n in numbers] for i in range(len(rows))])
         if not len(mat):

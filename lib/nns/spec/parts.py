@@ -72,7 +72,7 @@ def _measured(ctx: Context) -> int:
 
 PARTS: tuple[Part, ...] = (
     Part("antal-enkater", "svarande", lambda ctx, n: [tables.table_1(ctx, n.table)], tables=_one),
-    Part("kategorisering", "svarande", lambda ctx, n: [tables.categorisation(ctx)]),
+    Part("kategorisering", "svarande", lambda ctx, n: [tables.categorisation(ctx)], local=False),
     Part("svarsfrekvenser", "svarande", lambda ctx, n: [tables.table_2(ctx, n.table)], tables=_one),
     Part("kon", "svarande", lambda ctx, n: tables.gender_tables(ctx, n.table),
          tables=lambda ctx: len(tables.participant_surveys(ctx.ins, ctx.year))),
@@ -123,10 +123,15 @@ def numbering(ctx: Context) -> dict[str, Numbers]:
 
 
 def build(ctx: Context, key: str) -> list[TableSpec | ChartSpec]:
-    """The tables and charts of a part (not of a chapter: see :func:`build_indicator`)."""
+    """The tables and charts of a part (not of a chapter: see :func:`build_indicator`).
+
+    Nothing for a part that does not belong in the context's report (a national part in a förbund's report).
+    """
     p = part(key)
     if p.chapter:
         raise ValueError(f"Delen '{key}' är ett indikatorkapitel; använd build_indicator.")
+    if ctx.local and not p.local:
+        return []
     return [s for s in p.build(ctx, numbering(ctx)[key]) if s is not None]
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-import nnsreport as nr
-from nns_errors import ConfigError
-from nns_cli import main as cli
+from nns import layer
+from nns.cli import main as cli
+from nns.config import load_settings
+from nns.errors import ConfigError
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -22,7 +23,7 @@ def test_bad_settings_are_refused(tmp_path, text, expected):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
-        nr.load_settings(path)
+        load_settings(path)
     assert expected in str(exc.value) and "bad.toml" in str(exc.value)
 
 
@@ -41,4 +42,4 @@ def test_audit_of_a_year_without_a_published_report_says_so(capsys):
 def test_national_facts_accept_quoted_years(tmp_path):
     path = tmp_path / "national.yaml"
     path.write_text('forbund_nationally:\n  "2022": 75\n', encoding="utf-8")
-    assert nr.load_national(str(path))["forbund_nationally"] == {2022: 75}
+    assert layer.load_national(str(path))["forbund_nationally"] == {2022: 75}

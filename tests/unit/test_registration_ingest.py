@@ -8,17 +8,22 @@ from pathlib import Path
 
 import pytest
 
-import nns_cli
-import nns_registration as R
-from nns_errors import RegistrationError
-from test_registration_support import BASE, DEMO, LAYER, OTHER, layer_bytes, mutate_xlsx
+from helpers.registration import BASE, DEMO, LAYER, OTHER, layer_bytes, mutate_xlsx
+from nns.cli import main as cli
+from nns.errors import DataError, RegistrationError
+from nns.registration import aggregate as aggregate_mod
+from nns.registration import read as read_mod
+from nns.registration import xlsx as xlsx_mod
+from nns.registration.ingest import ingest
+from nns.registration.read import check_files
+from nns.registration.template import build_workbook, save_workbook
 
 
 @pytest.fixture(scope="module")
 def demo_ingest(tmp_path_factory, instrument):
     """Ingest all demo registration files into an empty folder (about 10 s)."""
     out = tmp_path_factory.mktemp("demo_layer")
-    layer, problems, regs = R.ingest(DEMO, out, instrument)
+    layer, problems, regs = ingest(DEMO, out, instrument)
     return out, problems, regs
 
 
@@ -36,12 +41,12 @@ def test_ingest_reproduces_committed_layer_byte_for_byte(demo_ingest):
 def test_ingest_one_year_keeps_the_others_byte_for_byte(tmp_path, instrument):
     out = tmp_path / "layer"
     shutil.copytree(LAYER, out)
-    R.ingest(DEMO, out, instrument, year=2022)
+    ingest(DEMO, out, instrument, year=2022)
     assert layer_bytes(out) == layer_bytes(LAYER)
 
 
 def test_check_command_on_a_year_folder(capsys):
-    code = nns_cli.main(["check", str(DEMO / "2021")])
+    code = cli(["check", str(DEMO / "2021")])
     out = capsys.readouterr().out
     assert code == 0
     n = len(list((DEMO / "2021").glob("*.xlsx")))
@@ -51,11 +56,11 @@ def test_check_command_on_a_year_folder(capsys):
 def test_demo_files_are_read_faithfully(instrument, tmp_path):
     """Reading a demo file and writing it again with the shared writer gives the same bytes."""
     sample = sorted(DEMO.glob("*/*.xlsx"))[::20]
-    regs, problems = R.check_files(sample, instrument)
+    regs, problems = check_files(sample, instrument)
     assert problems.problems == []
     for reg in regs:
         out = tmp_path / Path(reg.path).name
-        R.save_workbook(R.build_workbook(instrument, reg.forbund, reg.year, reg), out)
+        save_workbook(build_workbook(instrument, reg.forbund, reg.year, reg), out)
         assert out.read_bytes() == Path(reg.path).read_bytes(), reg.path
 
 
@@ -84,9 +89,9 @@ def test_crash_while_renaming_restores_the_old_files(small_tree, instrument, mon
             raise OSError("disk full (simulated)")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(R.os, "replace", flaky_replace)
+    monkeypatch.setattr(os, "replace", flaky_replace)
     with pytest.raises(OSError, match="simulated"):
-        R.ingest(reg, out, instrument)
+        ingest(reg, out, instrument)
     assert layer_bytes(out) == before  # byte-identical, and no temporary or backup files left
     assert len(calls) >= 3  # the rollback renamed the first file back
 
@@ -94,7 +99,7 @@ def test_crash_while_renaming_restores_the_old_files(small_tree, instrument, mon
 def test_crash_while_writing_leaves_the_old_files(small_tree, instrument, monkeypatch):
     reg, out = small_tree
     before = layer_bytes(out)
-    real_stage = R._stage
+    real_stage = aggregate_mod.stage
     staged = []
 
     def failing_stage(directory, name, data):
@@ -103,16 +108,16 @@ def test_crash_while_writing_leaves_the_old_files(small_tree, instrument, monkey
             raise KeyboardInterrupt  # Ctrl-C in the middle of writing
         return real_stage(directory, name, data)
 
-    monkeypatch.setattr(R, "_stage", failing_stage)
+    monkeypatch.setattr(aggregate_mod, "stage", failing_stage)
     with pytest.raises(KeyboardInterrupt):
-        R.ingest(reg, out, instrument)
+        ingest(reg, out, instrument)
     assert layer_bytes(out) == before
 
 
 def test_clean_ingest_replaces_all_files_and_leaves_no_temporaries(small_tree, instrument):
     reg, out = small_tree
     before = layer_bytes(out)
-    R.ingest(reg, out, instrument)
+    ingest(reg, out, instrument)
     after = layer_bytes(out)
     assert set(after) == set(before) == {"answers.csv", "responses.csv", "populations.csv"}
     assert after != before
@@ -128,13 +133,13 @@ def test_errors_write_nothing_and_name_every_problem(small_tree, instrument, cap
     mutate_xlsx(BASE, reg / "2022" / BASE.name, two_errors)
     before = layer_bytes(out)
     with pytest.raises(RegistrationError) as exc:
-        R.ingest(reg, out, instrument)
+        ingest(reg, out, instrument)
     assert [str(p).split(":")[0] for p in exc.value.problems] == [
         "2022_jamtland.xlsx, Personal!D17", "2022_jamtland.xlsx, Styrelse!C4"]
     assert layer_bytes(out) == before
     # and through the command line, pointed at the tree by a settings file
     cfg = _settings_file(reg.parent, reg, out)
-    code = nns_cli.main(["--config", str(cfg), "ingest"])
+    code = cli(["--config", str(cfg), "ingest"])
     text = capsys.readouterr().out
     assert code == 3
     assert "Personal!D17" in text and "Styrelse!C4" in text
@@ -143,7 +148,7 @@ def test_errors_write_nothing_and_name_every_problem(small_tree, instrument, cap
 
 
 def _settings_file(root: Path, reg: Path, out: Path) -> Path:
-    from test_registration_support import ROOT
+    from helpers.registration import ROOT
 
     text = (ROOT / "nnsreport.toml").read_text(encoding="utf-8")
     text = text.replace('registration = "data/registration"', f'registration = "{reg}"')
@@ -159,7 +164,7 @@ def test_ingest_command_prints_files_responses_and_warnings(small_tree, capsys):
     reg, out = small_tree
     mutate_xlsx(BASE, reg / "2022" / BASE.name, lambda wb: wb["Deltagare avslut"].__setitem__("J4", "JA"))
     (reg / "2022" / "läsmig.txt").write_text("anteckningar", encoding="utf-8")
-    code = nns_cli.main(["--config", str(_settings_file(reg.parent, reg, out)), "ingest"])
+    code = cli(["--config", str(_settings_file(reg.parent, reg, out)), "ingest"])
     text = capsys.readouterr().out
     assert code == 0
     assert "2022_jamtland.xlsx, 'Deltagare avslut'!J4: Varning: 'JA' tolkades som 'Ja'." in text
@@ -174,7 +179,7 @@ def test_stray_spreadsheet_in_year_folder_is_an_error(small_tree, instrument):
     (reg / "extra.xlsx").write_bytes(b"")
     before = layer_bytes(out)
     with pytest.raises(RegistrationError) as exc:
-        R.ingest(reg, out, instrument)
+        ingest(reg, out, instrument)
     text = "\n".join(map(str, exc.value.problems))
     assert "2022/2022_jamtland.XLSX: Filen läses inte" in text
     assert "registration/extra.xlsx: Filen läses inte" in text
@@ -183,7 +188,7 @@ def test_stray_spreadsheet_in_year_folder_is_an_error(small_tree, instrument):
 
 def test_no_registration_files(tmp_path, instrument):
     with pytest.raises(RegistrationError, match="Inga registreringsfiler hittades för 2022"):
-        R.ingest(tmp_path, tmp_path / "out", instrument, year=2022)
+        ingest(tmp_path, tmp_path / "out", instrument, year=2022)
     assert not (tmp_path / "out").exists()
 
 
@@ -192,14 +197,14 @@ def test_no_registration_files(tmp_path, instrument):
 def test_parallel_and_serial_reading_agree(instrument, monkeypatch):
     import concurrent.futures
 
-    paths = sorted((DEMO / "2020").glob("*.xlsx"))[:R.PARALLEL_MIN_FILES]
-    regs_p, prob_p = R.check_files(paths, instrument)
+    paths = sorted((DEMO / "2020").glob("*.xlsx"))[:read_mod.PARALLEL_MIN_FILES]
+    regs_p, prob_p = check_files(paths, instrument)
 
     def no_processes(*args, **kwargs):
         raise OSError("no processes here (simulated)")
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
-    regs_s, prob_s = R.check_files(paths, instrument)  # falls back to reading one by one
+    regs_s, prob_s = check_files(paths, instrument)  # falls back to reading one by one
     assert prob_p.problems == prob_s.problems == []
     assert [(r.forbund, r.surveys, r.populations) for r in regs_p] == [(r.forbund, r.surveys, r.populations)
                                                                        for r in regs_s]
@@ -216,8 +221,8 @@ def test_reading_is_read_only_with_defusedxml(instrument, monkeypatch):
         calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(openpyxl, "load_workbook", spy)
-    R.check_files([BASE], instrument)
+    monkeypatch.setattr(xlsx_mod, "load_workbook", spy)
+    check_files([BASE], instrument)
     assert calls == [dict(read_only=True, data_only=False, keep_links=False, keep_vba=False)]
 
 
@@ -226,15 +231,13 @@ def test_ingest_one_year_warns_about_a_new_spelling(tmp_path, instrument):
     mutate_xlsx(BASE, reg / BASE.name, lambda wb: wb["Uppgifter"].__setitem__("B1", "JÄMTLAND"))
     out = tmp_path / "layer"
     shutil.copytree(LAYER, out)
-    _, problems, _ = R.ingest(tmp_path / "registration", out, instrument, year=2022)
+    _, problems, _ = ingest(tmp_path / "registration", out, instrument, year=2022)
     assert [str(p) for p in problems.problems] == [
         "2022_jamtland.xlsx, Uppgifter!B1: Varning: Förbundets namn 'JÄMTLAND' stavas 'Jämtland' andra år i det "
         "aggregerade datalagret; i data blir det två förbund. Stava namnet likadant."]
 
 
 def test_ingest_one_year_with_a_broken_layer(tmp_path, instrument):
-    from nns_errors import DataError
-
     reg = tmp_path / "registration" / "2022"
     reg.mkdir(parents=True)
     shutil.copy(BASE, reg / BASE.name)
@@ -243,5 +246,5 @@ def test_ingest_one_year_with_a_broken_layer(tmp_path, instrument):
     (out / "responses.csv").write_text("trasig\n", encoding="utf-8")
     before = layer_bytes(out)
     with pytest.raises(DataError, match="kan inte läsas"):
-        R.ingest(tmp_path / "registration", out, instrument, year=2022)
+        ingest(tmp_path / "registration", out, instrument, year=2022)
     assert layer_bytes(out) == before

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-CSV_PATH = Path(__file__).resolve().parents[1] / "data" / "published" / "figures_2022.csv"
+CSV_PATH = Path(__file__).resolve().parents[2] / "data" / "published" / "figures_2022.csv"
 COLUMNS = ["table", "indicator", "respondent", "question", "group", "year",
            "forbund", "statistic", "value"]
 KEY = ("table", "respondent", "question", "group", "year", "forbund", "statistic")

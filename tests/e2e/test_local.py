@@ -8,10 +8,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import nnsreport as nr
-import nns_build
-from conftest import ROOT
-from nns_errors import UnknownForbundError
+from helpers.data import hermetic, row
+from nns import layer
+from nns.build.batch import render_all
+from nns.build.kernels import NotebookRunner
+from nns.build.report import build_report
+from nns.config import RIKET, ROOT, Scope
+from nns.errors import UnknownForbundError
+from nns.registration.model import Registration
+from nns.spec import charts, parts, tables
+from nns.spec.context import Context
 
 EVERY_SURVEY = "Väst"
 PARTICIPANTS_ONLY = "Göteborg"
@@ -22,12 +28,12 @@ PATH_LIKE = "Degerfors/Karlskoga"
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
     out = tmp_path_factory.mktemp("local")
-    settings = nr.load_settings().replace(output_dir=str(out))
+    settings = hermetic(out)
     results = {}
-    with nns_build.NotebookRunner(ROOT) as runner:
+    with NotebookRunner(ROOT) as runner:
         for name, formats in ((TINY, ("html", "pdf")), (EVERY_SURVEY, ("html",)), (PARTICIPANTS_ONLY, ("html",)),
                               (PATH_LIKE, ("html", "pdf"))):
-            results[name] = nns_build.build_report(settings, nr.Scope(2022, name), formats, runner=runner)
+            results[name] = build_report(settings, Scope(2022, name), formats, runner=runner)
     return settings, results
 
 
@@ -56,9 +62,9 @@ def test_name_on_title_page_and_running_header(local):
 
 def test_unknown_name_lists_the_closest_names(national_agg):
     with pytest.raises(UnknownForbundError) as exc:
-        nr.find_forbund(national_agg, "Degerfors Karlskogga", 2022)
+        layer.find_forbund(national_agg, "Degerfors Karlskogga", 2022)
     assert "Degerfors/Karlskoga" in str(exc.value)
-    assert nr.find_forbund(national_agg, "degerfors karlskoga", 2022) == "Degerfors/Karlskoga"
+    assert layer.find_forbund(national_agg, "degerfors karlskoga", 2022) == "Degerfors/Karlskoga"
 
 
 def test_local_tables_have_a_riket_column(local):
@@ -187,10 +193,8 @@ def test_cells_recomputed_by_hand_from_the_registration_file(local):
 
 
 def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_path):
-    import nns_batch
-
-    settings = nr.load_settings().replace(output_dir=str(tmp_path))
-    summary = nns_batch.render_all(settings, formats=("html",), workers=2, progress=False,
+    settings = hermetic(tmp_path)
+    summary = render_all(settings, formats=("html",), workers=2, progress=False,
                                    forbund=[TINY, "Finnveden", "Inget sådant förbund"])
     assert [d[0] for d in summary.done] == ["Finnveden", TINY]
     assert len(summary.failed) == 1 and "Inget sådant förbund" in summary.failed[0][0]
@@ -201,38 +205,34 @@ def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_pat
 
 def test_riket_is_hidden_when_it_would_reveal_a_small_group(make_agg, settings):
     """When the rest of the nation has fewer than five answers, Riket minus the förbund would reveal them."""
-    from conftest import Registration, row
-    import nns_specs as sp
-
     big = [row("Kommun", q1=6)] * 20 + [row("Försäkringskassan", q1=2)] * 3
     small = [row("Försäkringskassan", q1=6)]
     agg = make_agg([Registration("Stort", 2022, surveys={"remittent": big}),
                     Registration("Litet", 2022, surveys={"remittent": small})])
-    ctx = sp.Context(agg, nr.Scope(2022, "Stort"), settings)
+    ctx = Context(agg, Scope(2022, "Stort"), settings)
     # own: Försäkringskassan has 3 answers, so the employer split is hidden
     assert set(ctx.visible_groups("remittent.1", 2022)) == {"samtliga"}
     # riket: fk and samtliga have 1 answer from elsewhere (recoverable by subtraction), and riket's
     # kommun is the förbund's own hidden kommun row: all three hidden
-    assert ctx.visible_groups("remittent.1", 2022, nr.RIKET) == {}
-    t = sp.indicator_tables(ctx, agg.instrument.indicator(3))[0].figures()
+    assert ctx.visible_groups("remittent.1", 2022, RIKET) == {}
+    t = tables.indicator_tables(ctx, agg.instrument.indicator(3))[0].figures()
     assert set(t[(t.group == "fk") & (t.forbund == "")].value) == {"–"}
-    national = sp.Context(agg, nr.Scope(2022), settings)
+    national = Context(agg, Scope(2022), settings)
     assert {"fk", "kommun", "samtliga"} <= set(national.visible_groups("remittent.1", 2022))
     # with enough answers elsewhere, riket is shown beside the förbund again
     other = [row("Kommun", q1=4)] * 10 + [row("Försäkringskassan", q1=3)] * 10
     agg2 = make_agg([Registration("Stort", 2022, surveys={"remittent": big}),
                      Registration("Annat", 2022, surveys={"remittent": other})])
-    ctx2 = sp.Context(agg2, nr.Scope(2022, "Stort"), settings)
-    assert {"fk", "kommun", "samtliga"} <= set(ctx2.visible_groups("remittent.1", 2022, nr.RIKET))
+    ctx2 = Context(agg2, Scope(2022, "Stort"), settings)
+    assert {"fk", "kommun", "samtliga"} <= set(ctx2.visible_groups("remittent.1", 2022, RIKET))
 
 
 def test_local_diagrams_keep_the_national_numbers(national_agg, settings):
-    import nns_specs as sp
-
-    national = sp.all_charts(sp.Context(national_agg, nr.Scope(2022), settings))
-    numbers = {ind: [c.number for c in charts] for ind, charts in national.items()}
+    national = charts.all_charts(Context(national_agg, Scope(2022), settings))
+    numbers = {ind: [c.number for c in specs] for ind, specs in national.items()}
     for name in ("Höglandet", "Fryksdalen", "Väst"):
-        local = sp.all_charts(sp.Context(national_agg, nr.Scope(2022, name), settings))
-        for ind, charts in local.items():
-            assert set(c.number for c in charts) <= set(numbers[ind]), (name, ind)
-        assert sp.diagram_13(sp.Context(national_agg, nr.Scope(2022, name), settings)).number == "13"
+        ctx = Context(national_agg, Scope(2022, name), settings)
+        for ind, specs in charts.all_charts(ctx).items():
+            assert set(c.number for c in specs) <= set(numbers[ind]), (name, ind)
+        (diagram,) = parts.build(ctx, "avslut")
+        assert diagram.number == "13"

@@ -1,23 +1,26 @@
 """Helpers for the registration tests: copy a demo file, mutate one thing, check, ingest.
 
-The other tests/test_registration_*.py import from here; the few tests in this
-file check the helpers themselves.
+tests/unit/test_registration_helpers.py checks the helpers themselves.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 
-from nns_errors import RegistrationError
-from nns_registration import aggregate, check_files, ingest
+from nns.config import ROOT
+from nns.errors import RegistrationError
+from nns.registration.aggregate import aggregate
+from nns.registration.container import scan_workbook
+from nns.registration.ingest import ingest
+from nns.registration.model import TEMPLATE_ROWS, survey_columns
+from nns.registration.read import check_files
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "registration"
 LAYER = ROOT / "data" / "aggregated"
 #: The base of most bad files: 2022, all six surveys, 36 Personal rows.
@@ -60,8 +63,6 @@ def mutate_zip(src: Path, dst: Path, fn) -> Path:
 
 def sheet_part(src: Path, title: str) -> str:
     """The zip part holding the sheet called ``title``."""
-    from nns_registration import scan_workbook
-
     return next(p.part for p in scan_workbook(src) if p.name == title)
 
 
@@ -134,28 +135,20 @@ def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int =
     return exc, before, layer_bytes(out)
 
 
-# --- the helpers' own tests -----------------------------------------------------------------
+# --- the template ---------------------------------------------------------------------------
 
-def test_roundtrip_through_openpyxl_changes_nothing(tmp_path, instrument):
-    """Mutating files with openpyxl is a fair test: a plain load and save is read identically."""
-    copy = mutate_xlsx(BASE, tmp_path / "2022" / BASE_NAME, lambda wb: None)
-    regs0, p0 = check([BASE], instrument)
-    regs1, p1 = check([copy], instrument)
-    assert p0.problems == [] and p1.problems == []
-    assert same_layer(layer_of(instrument, regs0), layer_of(instrument, regs1))
+def expected_columns(instrument, survey, year: int) -> list[tuple[str, str]]:
+    """(header, row-2 text) of each column of a survey sheet in ``year``'s template."""
+    return [(h, text) for h, text, _ in survey_columns(instrument, survey, year)]
 
 
-def test_csv_export_reads_the_same(tmp_path, instrument):
-    d = to_csv_dir(BASE, tmp_path / "2022" / BASE.stem)
-    regs0, _ = check([BASE], instrument)
-    regs1, p1 = check([d], instrument)
-    assert messages(p1) == []
-    assert same_layer(layer_of(instrument, regs0), layer_of(instrument, regs1))
-
-
-@pytest.mark.parametrize("delimiter", [",", ";"])
-def test_isolated_ingest_writes_when_clean(tmp_path, instrument, delimiter):
-    d = to_csv_dir(BASE, tmp_path / "src" / BASE.stem, delimiter=delimiter)
-    exc, before, after = isolated_ingest(tmp_path, instrument, [d])
-    assert exc is None
-    assert before != after  # a clean tree replaces the layer (here: with just two förbund)
+def template_validations(ws) -> dict[str, object]:
+    """Column letter (of the data range) -> its DataValidation, in a template's survey sheet."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in str(dv.sqref).split():
+            m = re.fullmatch(r"([A-Z]+)3:\1(\d+)", rng)
+            if m:
+                assert int(m[2]) == 2 + TEMPLATE_ROWS
+                out[m[1]] = dv
+    return out

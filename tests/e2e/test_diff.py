@@ -10,19 +10,18 @@ import pandas as pd
 import pytest
 
 import nnsreport as nr
-import nns_build
-import nns_diff
-from conftest import ROOT
-from nns_cli import main as cli
+from helpers.data import hermetic
+from nns import layer
+from nns.build.report import build_report
+from nns.cli import main as cli
+from nns.config import ROOT, Scope, load_settings
+from nns.instrument import load_instrument
+from nns.registration.ingest import ingest
+from nns.review import diff
 
 
 def build(settings, formats=()):
-    return nns_build.build_report(settings, nr.Scope(2022), formats, workers=2)
-
-
-@pytest.fixture(scope="module")
-def base_settings(tmp_path_factory):
-    return nr.load_settings()
+    return build_report(settings, Scope(2022), formats, workers=2)
 
 
 def test_manifest_records_inputs_versions_and_outputs(national):
@@ -40,8 +39,8 @@ def test_manifest_records_inputs_versions_and_outputs(national):
 
 def test_two_renders_of_the_same_inputs_are_byte_identical(national, tmp_path):
     """A second render from scratch (own output folder, empty notebook cache) gives the same bytes."""
-    settings = nr.load_settings().replace(output_dir=str(tmp_path / "again"))
-    again = nns_build.build_report(settings, nr.Scope(2022), workers=2, cache_dir=tmp_path / "cache")
+    settings = hermetic(tmp_path / "again", cache_dir=tmp_path / "cache")
+    again = build_report(settings, Scope(2022), workers=2)
     assert again.timings["executed"] == 21
     first, second = national.out_dir, again.out_dir
     names = ["rapport.html", "rapport.pdf", "figures.csv"] + [f"tables/{p.name}" for p in (first / "tables").glob("*.csv")]
@@ -80,9 +79,6 @@ def _change_one_answer(reg_dir: Path) -> tuple[str, int, int]:
 @pytest.fixture(scope="module")
 def changed(tmp_path_factory):
     """The demo data with one answer changed in one registration file, ingested and rendered (figures only)."""
-    from nns_instrument import load_instrument
-    from nns_registration import ingest
-
     tmp = tmp_path_factory.mktemp("changed")
     reg = tmp / "registration"
     shutil.copytree(ROOT / "data" / "registration", reg)
@@ -90,8 +86,8 @@ def changed(tmp_path_factory):
     shutil.copytree(ROOT / "data" / "aggregated", agg)
     name, old, new = _change_one_answer(reg)
     ingest(reg, agg, load_instrument(), year=2022)
-    base = nr.load_settings().replace(output_dir=str(tmp / "base"))
-    settings = nr.load_settings().replace(output_dir=str(tmp / "new"), aggregated=str(agg), registration=str(reg))
+    base = hermetic(tmp / "base")
+    settings = hermetic(tmp / "new", aggregated=str(agg), registration=str(reg))
     return build(base), build(settings), (name, old, new), agg
 
 
@@ -102,10 +98,10 @@ def _shares(counts: dict, group: str) -> dict:
 
 def test_one_changed_answer_shows_as_exactly_the_cells_it_affects(changed):
     base, new, (name, old, _), agg_dir = changed
-    old_agg = nr.load_aggregated(nr.load_settings())
-    new_agg = nr.load_aggregated(nr.load_settings(), agg_dir)
-    before = nr.question_counts(old_agg, "remittent.1", 2022)
-    after = nr.question_counts(new_agg, "remittent.1", 2022)
+    old_agg = layer.load_aggregated(load_settings())
+    new_agg = layer.load_aggregated(load_settings(), agg_dir)
+    before = layer.question_counts(old_agg, "remittent.1", 2022)
+    after = layer.question_counts(new_agg, "remittent.1", 2022)
     # the expected changes, computed from the counts by the report's own rules
     expected = set()
     for group in ("samtliga", "af"):
@@ -119,15 +115,15 @@ def test_one_changed_answer_shows_as_exactly_the_cells_it_affects(changed):
     assert expected, "the change should be visible in the printed shares"
     a = pd.read_csv(base.out_dir / "figures.csv", dtype=str, keep_default_na=False)
     b = pd.read_csv(new.out_dir / "figures.csv", dtype=str, keep_default_na=False)
-    m = a.merge(b, on=nns_diff.KEY, suffixes=("_a", "_b"), how="outer", indicator=True)
+    m = a.merge(b, on=diff.KEY, suffixes=("_a", "_b"), how="outer", indicator=True)
     assert (m["_merge"] == "both").all(), "a changed answer adds or removes no cells"
-    diff = m[m["value_a"] != m["value_b"]]
-    t20 = diff[diff["table"] == "20"]
-    got = {(r.table, r.group, r.statistic, r.year) for r in diff.itertuples() if r.table != "20"}
+    changed = m[m["value_a"] != m["value_b"]]
+    t20 = changed[changed["table"] == "20"]
+    got = {(r.table, r.group, r.statistic, r.year) for r in changed.itertuples() if r.table != "20"}
     assert got == expected
     assert set(t20["indicator"]) <= {"3"}     # only the changed question's indicator can flip in table 20
-    report = nns_diff.compare_dirs(base.out_dir, new.out_dir)
-    assert len(report.changes) == len(diff)
+    report = diff.compare_dirs(base.out_dir, new.out_dir)
+    assert len(report.changes) == len(changed)
     assert f"registration/2022/{name}" in report.inputs["changed"]
     assert set(report.inputs["changed"]) <= {f"registration/2022/{name}", "aggregated/answers.csv",
                                              "aggregated/responses.csv"}
@@ -155,18 +151,18 @@ def test_a_reworded_commentary_shows_as_a_text_change_only(national, tmp_path):
     text = f.read_text(encoding="utf-8")
     f.write_text(text.replace("Deltagarna", "Alla deltagare", 1) if "Deltagarna" in text else "Ny inledning. " + text,
                  encoding="utf-8")
-    settings = nr.load_settings().replace(output_dir=str(tmp_path / "out"), commentary=str(comm))
+    settings = hermetic(tmp_path / "out", commentary=str(comm))
     new = build(settings, formats=("html",))
-    report = nns_diff.compare_dirs(national.out_dir, new.out_dir)
+    report = diff.compare_dirs(national.out_dir, new.out_dir)
     assert report.changes == []
     assert list(report.texts) == ["indikator-05"]
     assert "{+" in report.texts["indikator-05"]
 
 
 def test_a_changed_rule_threshold_shows_in_table_20(national, tmp_path):
-    settings = nr.load_settings().replace(output_dir=str(tmp_path / "out"), table20_points_per_measure=1)
+    settings = hermetic(tmp_path / "out", table20_points_per_measure=1)
     new = build(settings)
-    report = nns_diff.compare_dirs(national.out_dir, new.out_dir)
+    report = diff.compare_dirs(national.out_dir, new.out_dir)
     tables = {c.table for c in report.changes}
     assert tables == {"20"}
     assert any("ökning" in str(c) for c in report.changes)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import nnsreport as nr
-import nns_audit as au
-import nns_specs as sp
-from conftest import ROOT
+from nns.config import ROOT, Scope
+from nns.review import audit as au
+from nns.spec import model, parts
+from nns.spec.context import Context
 
 PUBLISHED = ROOT / "data" / "published" / "figures_2022.csv"
 ERRATA = ROOT / "data" / "published" / "errata.yaml"
@@ -20,8 +20,8 @@ ERRATA = ROOT / "data" / "published" / "errata.yaml"
 
 @pytest.fixture(scope="module")
 def computed(national_agg, settings):
-    ctx = sp.Context(national_agg, nr.Scope(2022), settings)
-    return sp.figures(sp.all_tables(ctx))
+    ctx = Context(national_agg, Scope(2022), settings)
+    return model.figures(parts.all_tables(ctx))
 
 
 @pytest.fixture(scope="module")

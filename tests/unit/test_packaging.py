@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from conftest import ROOT
+from nns.config import ROOT
 
 
 def test_environment_yml_has_the_same_pins_as_requirements():

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ROOT
-from nns_errors import InstrumentError
-from nns_instrument import load_instrument
+from nns.config import ROOT
+from nns.errors import InstrumentError
+from nns.instrument import load_instrument
 
 
 def test_the_instrument_has_the_published_shape(instrument):

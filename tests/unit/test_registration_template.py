@@ -1,20 +1,20 @@
 """``nnsreport template``: a blank registration file with validation, texts, locked headers
-and instructions; read back with openpyxl, and opened in LibreOffice when it is installed."""
+and instructions; read back with openpyxl (tests/e2e/test_libreoffice.py opens it in LibreOffice)."""
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
 from defusedxml import ElementTree as ET
 
-import nns_cli
-import nns_registration as R
-from test_registration_support import layer_of
+from helpers.registration import expected_columns, layer_of, template_validations
+from nns.cli import main as cli
+from nns.registration.container import scan_workbook
+from nns.registration.model import ID_HEADER
+from nns.registration.read import check_files
+from nns.registration.template import build_workbook, save_workbook
 
 YEAR = 2022
 FORBUND = "Väst ../../etc/Öst"          # a name that must never become a path
@@ -26,12 +26,8 @@ M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 def template(tmp_path_factory):
     d = tmp_path_factory.mktemp("template")
     out = d / "mall.xlsx"
-    assert nns_cli.main(["template", "--forbund", FORBUND, "--year", str(YEAR), str(out)]) == 0
+    assert cli(["template", "--forbund", FORBUND, "--year", str(YEAR), str(out)]) == 0
     return out
-
-
-def _expected_columns(instrument, survey):
-    return [(h, text) for h, text, _ in R._columns(instrument, survey, YEAR)]
 
 
 def test_sheets_names_texts_and_info(template, instrument):
@@ -43,7 +39,7 @@ def test_sheets_names_texts_and_info(template, instrument):
     assert [info.cell(row=5 + i, column=1).value for i in range(len(surveys))] == [s.sheet for s in surveys]
     for s in surveys:
         ws = wb[s.sheet]
-        cols = _expected_columns(instrument, s)
+        cols = expected_columns(instrument, s, YEAR)
         assert [c.value for c in ws[1]] == [h for h, _ in cols]
         assert [c.value for c in ws[2]] == [t for _, t in cols]  # the question texts in the header
         assert ws.max_row == 2
@@ -54,26 +50,14 @@ def test_sheets_names_texts_and_info(template, instrument):
     assert f"Spara filen som {SLUG_NAME}" in text
 
 
-def _validations(ws) -> dict[str, object]:
-    """Column letter (of the data range) -> its DataValidation."""
-    out = {}
-    for dv in ws.data_validations.dataValidation:
-        for rng in str(dv.sqref).split():
-            m = re.fullmatch(r"([A-Z]+)3:\1(\d+)", rng)
-            if m:
-                assert int(m[2]) == 2 + R.TEMPLATE_ROWS
-                out[m[1]] = dv
-    return out
-
-
 def test_validation_lists_read_back_with_openpyxl(template, instrument):
     wb = openpyxl.load_workbook(template)
     for s in instrument.surveys_in(YEAR):
         ws = wb[s.sheet]
-        dvs = _validations(ws)
-        for j, (h, _) in enumerate(_expected_columns(instrument, s), start=1):
+        dvs = template_validations(ws)
+        for j, (h, _) in enumerate(expected_columns(instrument, s, YEAR), start=1):
             letter = openpyxl.utils.get_column_letter(j)
-            if h == R.ID_HEADER:
+            if h == ID_HEADER:
                 assert letter not in dvs
                 continue
             dv = dvs[letter]
@@ -107,7 +91,7 @@ def test_header_rows_locked_data_cells_unlocked(template, instrument):
             prot = xfs[int(style_index or 0)].find(f"{M}protection")
             return prot is None or prot.get("locked") not in ("0", "false")
 
-        for part in R.scan_workbook(template):
+        for part in scan_workbook(template):
             if part.name == "Instruktioner":
                 continue
             xml = ET.fromstring(zf.read(part.part))
@@ -118,7 +102,7 @@ def test_header_rows_locked_data_cells_unlocked(template, instrument):
                 assert not locked(cells["B5"]) and not locked(cells["C5"]) and not locked(cells["C10"])
                 continue
             cols = xml.find(f"{M}cols")
-            n = len(_expected_columns(instrument, next(s for s in instrument.surveys if s.sheet == part.name)))
+            n = len(expected_columns(instrument, next(s for s in instrument.surveys if s.sheet == part.name), YEAR))
             covered = set()
             for col in cols:
                 assert not locked(col.get("style")), part.name
@@ -132,7 +116,7 @@ def test_header_rows_locked_data_cells_unlocked(template, instrument):
 def test_blank_template_checks_without_errors(template, instrument, tmp_path):
     path = tmp_path / SLUG_NAME
     shutil.copy(template, path)
-    regs, problems = R.check_files([path], instrument)
+    regs, problems = check_files([path], instrument)
     assert problems.errors == []
     assert len(problems.warnings) == 2 * len(instrument.surveys_in(YEAR))  # no answers, no populations
     assert all(len(rows) == 0 for rows in regs[0].surveys.values())
@@ -148,7 +132,7 @@ def test_filled_in_template_is_read_as_typed(template, instrument, tmp_path):
         del wb[title]
     path = tmp_path / SLUG_NAME
     wb.save(path)
-    regs, problems = R.check_files([path], instrument)
+    regs, problems = check_files([path], instrument)
     assert [str(p) for p in problems.problems] == []
     layer = layer_of(instrument, regs)
     assert layer["responses"].set_index("group")["responses"].to_dict() == {"kvinnor": 1, "man": 0, "ej_angett": 1}
@@ -159,93 +143,26 @@ def test_filled_in_template_is_read_as_typed(template, instrument, tmp_path):
 
 def test_default_name_is_the_slug_and_nothing_is_overwritten(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert nns_cli.main(["template", "--forbund", FORBUND, "--year", "2022"]) == 0
+    assert cli(["template", "--forbund", FORBUND, "--year", "2022"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == [SLUG_NAME]
     before = (tmp_path / SLUG_NAME).read_bytes()
-    assert nns_cli.main(["template", "--forbund", "Annat", "--year", "2022", SLUG_NAME]) == 1
+    assert cli(["template", "--forbund", "Annat", "--year", "2022", SLUG_NAME]) == 1
     assert "finns redan" in capsys.readouterr().err
     assert (tmp_path / SLUG_NAME).read_bytes() == before
-    assert nns_cli.main(["template", "--forbund", "Annat", "--year", "2022", "--force", SLUG_NAME]) == 0
-    assert nns_cli.main(["template", "--forbund", "X", "--year", "2017", "x.xlsx"]) == 1
+    assert cli(["template", "--forbund", "Annat", "--year", "2022", "--force", SLUG_NAME]) == 0
+    assert cli(["template", "--forbund", "X", "--year", "2017", "x.xlsx"]) == 1
     assert "År 2017 har inga enkäter" in capsys.readouterr().err
 
 
 def test_template_is_deterministic(tmp_path, instrument):
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    R.save_workbook(R.build_workbook(instrument, "Väst", 2021), a)
-    R.save_workbook(R.build_workbook(instrument, "Väst", 2021), b)
+    save_workbook(build_workbook(instrument, "Väst", 2021), a)
+    save_workbook(build_workbook(instrument, "Väst", 2021), b)
     assert a.read_bytes() == b.read_bytes()
     assert "Remittenter" in openpyxl.load_workbook(a).sheetnames
     c = tmp_path / "c.xlsx"
-    R.save_workbook(R.build_workbook(instrument, "Väst", 2020), c)
+    save_workbook(build_workbook(instrument, "Väst", 2020), c)
     assert "Remittenter" not in openpyxl.load_workbook(c).sheetnames
 
 
 # --- LibreOffice ------------------------------------------------------------------------
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-S = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
-
-
-def _soffice(src: Path, fmt: str, outdir: Path) -> Path:
-    profile = outdir / "lo-profile"
-    cmd = [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-           "--convert-to", fmt, "--outdir", str(outdir), str(src)]
-    res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
-    assert res.returncode == 0 and out.exists(), res.stdout + res.stderr
-    return out
-
-
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_opens_the_template_with_validation_and_protection(template, tmp_path, instrument):
-    ods = _soffice(template, "ods", tmp_path)
-    with zipfile.ZipFile(ods) as zf:
-        content = ET.fromstring(zf.read("content.xml"))
-    conditions = {v.get(f"{T}name"): v.get(f"{T}condition") for v in content.iter(f"{T}content-validation")}
-    cell_styles = {s.get(f"{S}name"): s for s in content.iter(f"{S}style")}
-
-    def protected(style_name) -> bool:
-        st = cell_styles.get(style_name)
-        props = st.find(f"{S}table-cell-properties") if st is not None else None
-        return props is None or props.get(f"{S}cell-protect") != "none"
-
-    tables = {t.get(f"{T}name"): t for t in content.iter(f"{T}table")}
-    assert list(tables) == ["Instruktioner", "Uppgifter"] + [s.sheet for s in instrument.surveys_in(YEAR)]
-    for s in instrument.surveys_in(YEAR):
-        t = tables[s.sheet]
-        assert t.get(f"{T}protected") == "true"
-        rows = list(t.iter(f"{T}table-row"))
-        assert all(protected(c.get(f"{T}style-name")) for c in rows[0].iter(f"{T}table-cell"))
-        n = len(_expected_columns(instrument, s))
-        data_cols = []
-        for col in t.iter(f"{T}table-column"):
-            data_cols += [col.get(f"{T}default-cell-style-name")] * int(col.get(f"{T}number-columns-repeated", "1"))
-        assert not any(protected(st) for st in data_cols[:n]), s.sheet
-        used = {c.get(f"{T}content-validation-name") for r in rows[2:] for c in r.iter(f"{T}table-cell")} - {None}
-        kinds = {conditions[u] for u in used}
-        assert any("cell-content-is-whole-number() and cell-content-is-between(1,6)" in k for k in kinds), s.sheet
-        if s.id == "deltagare_avslut":
-            assert any('cell-content-is-in-list("Ja";"Nej")' in k for k in kinds)
-            assert any("is-true-formula" in k and '"Ja"' in k for k in kinds)
-        if s.id.startswith("deltagare"):
-            assert any('cell-content-is-in-list("Kvinna";"Man";"Ej angett")' in k for k in kinds)
-        if s.id == "remittent":
-            assert any('"Hälso-Sjukvård";"Annan"' in k for k in kinds)
-
-
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_saves_a_template_that_checks(template, tmp_path, instrument):
-    """Open in LibreOffice and save as .xlsx again: still readable, validations still there."""
-    src = tmp_path / "in" / SLUG_NAME
-    src.parent.mkdir()
-    wb = openpyxl.load_workbook(template)
-    wb["Personal"].append(["1", 4, 5, 6, 1, 2, 3, 4, 5, 6, None, 3])
-    wb.save(src)
-    out = _soffice(src, "xlsx:Calc MS Excel 2007 XML", tmp_path)
-    regs, problems = R.check_files([out], instrument)
-    assert problems.errors == []
-    assert len(regs[0].surveys["personal"]) == 1
-    dvs = _validations(openpyxl.load_workbook(out)["Personal"])
-    assert dvs["B"].type == "whole" and dvs["B"].formula1 == "1" and dvs["B"].formula2 == "6"

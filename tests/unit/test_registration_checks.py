@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-import nns_registration as R
-from test_registration_support import (
+from helpers.registration import (
     BASE,
     BASE_NAME,
     DEMO,
@@ -18,19 +17,22 @@ from test_registration_support import (
     sheet_part,
     to_csv_dir,
 )
+from nns.cli import main as cli
+from nns.registration import sheets as sheets_mod
+from nns.registration.read import check_files
 
 F = BASE_NAME
 
 
 @pytest.fixture(scope="module")
 def base_layer(instrument):
-    regs, problems = R.check_files([BASE], instrument)
+    regs, problems = check_files([BASE], instrument)
     assert problems.problems == []
     return layer_of(instrument, regs)
 
 
 def read(path, instrument):
-    regs, problems = R.check_files([path], instrument)
+    regs, problems = check_files([path], instrument)
     return layer_of(instrument, regs), problems
 
 
@@ -111,7 +113,7 @@ def test_macros_are_ignored_with_a_warning(tmp_path, instrument, base_layer):
 def test_name_spelled_differently_in_another_year(tmp_path, instrument):
     other = mutate_xlsx(DEMO / "2021" / "2021_jamtland.xlsx", tmp_path / "2021" / "2021_jamtland.xlsx",
                         setv("Uppgifter", "B1", "JÄMTLAND"))
-    _, problems = R.check_files([BASE, other], instrument)
+    _, problems = check_files([BASE, other], instrument)
     assert [str(p) for p in problems.problems] == [
         "2021_jamtland.xlsx, Uppgifter!B1: Varning: Förbundets namn 'JÄMTLAND' stavas annorlunda i en annan fil "
         "('Jämtland'); i data blir det två förbund. Stava namnet likadant."]
@@ -224,20 +226,18 @@ def test_empty_background_cell_counts_as_the_missing_group(tmp_path, instrument,
 # --- output -----------------------------------------------------------------------------
 
 def test_check_output_is_capped_per_sheet(tmp_path, capsys):
-    import nns_cli
-
     def many(wb):
         for r in range(3, 39):
             for c in range(2, 13):
                 wb["Personal"].cell(row=r, column=c).value = 9
 
     path = mutate_xlsx(BASE, tmp_path / "2022" / F, many)
-    assert nns_cli.main(["check", str(path)]) == 3
+    assert cli(["check", str(path)]) == 3
     lines = capsys.readouterr().out.splitlines()
     assert len([x for x in lines if x.startswith(f"{F}, Personal!")]) == 30
     assert f"{F}, bladet Personal: … och 366 problem till av samma slag (visa alla med --alla)." in lines
     assert lines[-1] == "1 fil kontrollerad: 396 fel, 0 varningar, 113 svar. Rätta felen och kontrollera igen."
-    assert nns_cli.main(["check", "--alla", str(path)]) == 3
+    assert cli(["check", "--alla", str(path)]) == 3
     assert len([x for x in capsys.readouterr().out.splitlines() if x.startswith(f"{F}, Personal!")]) == 396
 
 
@@ -271,17 +271,17 @@ def test_huge_sheets_stop_with_an_error(tmp_path, instrument, monkeypatch):
         sheet_part(BASE, "Styrelse"),
         parts[sheet_part(BASE, "Styrelse")].replace(b"</sheetData>", b'<row r="5000000"><c r="B5000000" t="n">'
                                                                       b'<v>4</v></c></row></sheetData>')))
-    monkeypatch.setattr(R, "MAX_ROWS", 1000)  # Excel's 1048576 in use; smaller here to stay quick
+    monkeypatch.setattr(sheets_mod, "MAX_ROWS", 1000)  # Excel's 1048576 in use; smaller here to stay quick
     _, problems = read(path, instrument)
     assert [str(p) for p in problems.errors] == [
         f"{F}, bladet Styrelse: Bladet har fler än 1000 rader (till rad 1001), mer än en registrering kan "
         "behöva. Filen är skadad eller felaktigt sparad."]
     monkeypatch.undo()
-    monkeypatch.setattr(R, "MAX_CELLS", 100)
+    monkeypatch.setattr(sheets_mod, "MAX_CELLS", 100)
     _, problems = read(BASE, instrument)
     assert "fler än 100 celler" in str(problems.errors[0])
 
 
 def test_missing_csv_file(tmp_path, instrument):
-    _, problems = R.check_files([tmp_path / "2022_x" / "Personal.csv"], instrument)
+    _, problems = check_files([tmp_path / "2022_x" / "Personal.csv"], instrument)
     assert [str(p) for p in problems.problems] == ["Personal.csv: Filen finns inte."]
