@@ -42,8 +42,8 @@ notebooks: $(STAMP) ## Execute the notebooks into the tree and write _variables.
 	$(BIN)/nnsreport notebooks --year $(YEAR) $(if $(FORBUND),--forbund "$(FORBUND)")
 
 lint: $(TEST_STAMP) ## Check code style (ruff) and the package's layers (import-linter)
-	$(BIN)/ruff check lib tests tools
-	$(BIN)/lint-imports
+	$(BIN)/ruff check --no-cache lib tests tools
+	$(BIN)/lint-imports --no-cache
 
 test: lint ## Run every test: unit, doctests and end-to-end (renders, LibreOffice)
 	$(BIN)/python -m pytest -n $(WORKERS)

@@ -13,22 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 import nnsreport as nr
-from nns import layer
-from nns.build.batch import render_all
-from nns.build.report import build_report, prepare_notebooks
 from nns.config import FORMATS, RIKET, Scope, Settings, check_settings, load_settings
 from nns.errors import NNSError, RegistrationError
-from nns.instrument import load_instrument
-from nns.present.prose import missing_commentary
-from nns.registration.ingest import ingest, registration_files
-from nns.registration.model import DIR_RE, file_name
-from nns.registration.read import check_files
-from nns.registration.template import build_workbook, save_workbook
-from nns.review import audit as au
-from nns.review import diff as df
-from nns.spec.context import Context
-from nns.spec.model import figures
-from nns.spec.parts import all_tables
+
+# Each command imports the layers it uses when it runs: importing every layer takes ~1 s (pandas,
+# openpyxl, papermill, the renderers), and `nnsreport check` or an unchanged rebuild need a part of it
+# (measured with python -X importtime). The imports are of lower layers only; no cycle is dodged.
+# ruff: noqa: PLC0415
 
 __all__ = ["main", "build_parser"]
 
@@ -42,6 +33,11 @@ def _settings(args) -> Settings:
 
 
 def cmd_render(args) -> int:
+    from nns import layer
+    from nns.build.report import build_report
+    from nns.present.prose import missing_commentary
+    from nns.spec.context import Context
+
     s = _settings(args)
     formats = tuple(args.format.split(",")) if args.format else s.formats
     bad = [f for f in formats if f not in FORMATS]
@@ -50,6 +46,8 @@ def cmd_render(args) -> int:
     logger.info("Inställningar: år %s, format %s, utdata %s, minsta antal svar %s.",
                 s.year, ",".join(formats), s.output_dir, s.min_answers)
     if args.all_forbund:
+        from nns.build.batch import render_all
+
         summary = render_all(s, formats, workers=args.workers, progress=not args.quiet)
         print(summary.text())
         return 0 if not summary.failed else 1
@@ -71,6 +69,8 @@ def cmd_render(args) -> int:
 
 def cmd_notebooks(args) -> int:
     """Execute the notebooks into the project tree (for `quarto render` afterwards)."""
+    from nns.build.report import prepare_notebooks
+
     s = _settings(args)
     stats = prepare_notebooks(s, Scope(s.year, args.forbund or RIKET), workers=args.workers or 2)
     print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen. _variables.yml skriven.")
@@ -99,6 +99,9 @@ def _print_problems(problems, show_all: bool = False, file=None) -> None:
 
 def _expand(paths: list[str]) -> list[Path]:
     """Files and CSV folders to check; a folder of registrations (a year, or all years) stands for its content."""
+    from nns.registration.files import registration_files
+    from nns.registration.model import DIR_RE
+
     out = []
     for raw in paths:
         p = Path(raw)
@@ -113,6 +116,9 @@ def _expand(paths: list[str]) -> list[Path]:
 
 
 def cmd_check(args) -> int:
+    from nns.instrument import load_instrument
+    from nns.registration.read import check_files
+
     s = _settings(args)
     paths = _expand(args.files)
     regs, problems = check_files(paths, load_instrument(s.path("instrument")))
@@ -126,6 +132,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    from nns.instrument import load_instrument
+    from nns.registration.ingest import ingest
+
     s = load_settings(args.config)   # --year selects the files to read, not the report year
     year = args.year
     try:
@@ -152,6 +161,10 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_template(args) -> int:
+    from nns.instrument import load_instrument
+    from nns.registration.model import file_name
+    from nns.registration.template import build_workbook, save_workbook
+
     s = load_settings(args.config)   # the template's year is its own, not the report's
     ins = load_instrument(s.path("instrument"))
     forbund = " ".join(args.forbund.split())
@@ -172,6 +185,12 @@ def cmd_template(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    from nns import layer
+    from nns.review import audit as au
+    from nns.spec.context import Context
+    from nns.spec.model import figures
+    from nns.spec.parts import all_tables
+
     s = _settings(args)
     agg = layer.load_aggregated(s)
     year = s.year
@@ -203,6 +222,8 @@ def cmd_audit(args) -> int:
 
 
 def cmd_diff(args) -> int:
+    from nns.review import diff as df
+
     report = df.compare_dirs(Path(args.old), Path(args.new))
     print(report.text(limit=args.limit))
     if args.html:
@@ -212,6 +233,8 @@ def cmd_diff(args) -> int:
 
 
 def cmd_forbund(args) -> int:
+    from nns import layer
+
     s = _settings(args)
     agg = layer.load_aggregated(s)
     for f in agg.forbund(s.year):

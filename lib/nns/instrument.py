@@ -395,7 +395,11 @@ def _parse(raw: dict, path: str) -> Instrument:
         cond = None
         if "condition" in q:
             c = q["condition"]
-            cond = Condition(_require(c, "question", path, where, str), _require(c, "answer", path, where, str))
+            on = _require(c, "question", path, where)
+            if not isinstance(on, str):
+                _fail(path, where, f"Villkoret ska ange frågans id (till exempel {survey}.8), inte ett frågenummer, "
+                                   f"fick {on!r}: ett nummer gäller bara ett år.")
+            cond = Condition(on, _require(c, "answer", path, where, str))
         questions[qid] = Question(qid, survey, tuple(versions), cond)
     for qid, q in questions.items():
         c = q.condition

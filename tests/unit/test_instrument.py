@@ -73,3 +73,77 @@ def test_a_broken_instrument_gets_a_swedish_message_naming_the_entry(tmp_path, c
         load_instrument(_broken(tmp_path, change))
     assert expected in str(exc.value)
     assert "instrument.yaml (" in str(exc.value)
+
+
+def _edited(tmp_path, change):
+    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return load_instrument(path)
+
+
+def _renumber_closing_question_8(raw):
+    """2023: the closing survey's question 8 (Ja/Nej) becomes question 3; questions 3–7 move down one."""
+    for q in raw["questions"]:
+        if q["id"].startswith("deltagare_avslut."):
+            last = q["versions"][-1]
+            n = int(q["id"].split(".")[1])
+            new = 3 if n == 8 else n + 1 if 3 <= n <= 7 else n
+            if new != last["number"]:
+                q["versions"].append({**last, "from": 2023, "number": new, "comparable": True})
+
+
+def test_a_condition_follows_its_question_when_the_survey_is_renumbered(tmp_path):
+    ins = _edited(tmp_path, _renumber_closing_question_8)
+    assert ins.condition_number("deltagare_avslut.9", 2022) == 8
+    assert ins.condition_number("deltagare_avslut.9", 2023) == 3
+    assert ins.dependants("deltagare_avslut.8", 2023) == ["deltagare_avslut.9", "deltagare_avslut.10"]
+
+
+def test_texts_name_the_questions_as_numbered_that_year(tmp_path):
+    from nns.present.prose import instrument_sentences
+    from nns.registration.template import condition_sentences
+    from nns.spec.tables import key_figure_rule
+
+    ins = _edited(tmp_path, _renumber_closing_question_8)
+    assert condition_sentences(ins, 2023) == [
+        "Frågorna 9 och 10 i avslutsenkäten fylls bara i om fråga 3 besvarats med Ja."]
+    sentences = instrument_sentences(ins, 2023)
+    assert sentences["janej_mening"].startswith("Fråga 3 i avslutsenkäten besvaras med ja eller nej")
+    assert sentences["villkor_mening"].endswith("svarat ja på fråga 3.")
+    assert "fråga 3 i avslutsenkäten där det är andelen som svarat ja" in key_figure_rule(ins, 2023)
+    # 2018 had two more Ja/Nej questions (indicator 4's old question in both participant surveys)
+    assert instrument_sentences(ins, 2019)["janej_mening"].startswith(
+        "Fråga 4 i pågåendeenkäten och frågorna 4 och 8 i avslutsenkäten besvaras med ja eller nej")
+
+
+def test_a_condition_must_name_a_question_of_the_same_survey(tmp_path):
+    def change(raw):
+        next(q for q in raw["questions"] if q["id"] == "deltagare_avslut.9")["condition"]["question"] = 8
+    with pytest.raises(InstrumentError) as exc:
+        _edited(tmp_path, change)
+    assert "ska ange frågans id (till exempel deltagare_avslut.8), inte ett frågenummer" in str(exc.value)
+
+    def other_survey(raw):
+        next(q for q in raw["questions"] if q["id"] == "deltagare_avslut.9")["condition"]["question"] = "personal.1"
+    with pytest.raises(InstrumentError, match="Villkoret pekar på 'personal.1'"):
+        _edited(tmp_path, other_survey)
+
+
+def test_colours_come_from_the_instrument_and_a_seventh_survey_needs_no_code(tmp_path):
+    from nns.present.palette import survey_colours
+
+    def seventh(raw):
+        raw["surveys"].append({"id": "arbetsgivare", "name": "Arbetsgivare", "table_label": "Arbetsgivare",
+                               "measure_label": "Arbetsgivare", "plural": "Arbetsgivare", "sheet": "Arbetsgivare",
+                               "from": 2023, "colour": "#332288"})
+        raw["questions"].append({"id": "arbetsgivare.1", "versions": [
+            {"from": 2023, "number": 1, "scale": "II", "text": "Får ni stöd i samverkan?"}]})
+        raw["indicators"][8]["measures"].append("arbetsgivare.1")
+
+    ins = _edited(tmp_path, seventh)
+    assert survey_colours(ins)["arbetsgivare"] == "#332288"
+    assert ins.survey("arbetsgivare").in_text == "till arbetsgivare"
+    with pytest.raises(InstrumentError, match="#RRGGBB"):
+        _edited(tmp_path, lambda raw: raw["surveys"][0].update(colour="blå"))

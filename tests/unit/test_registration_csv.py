@@ -8,7 +8,8 @@ import pytest
 from helpers.registration import BASE, DEMO, LAYER, layer_bytes, layer_of, same_layer, to_csv_dir
 from nns.cli import main as cli
 from nns.registration.csvdir import csv_value
-from nns.registration.ingest import ingest, registration_files
+from nns.registration.files import registration_files
+from nns.registration.ingest import ingest
 from nns.registration.read import check_files
 
 

@@ -22,8 +22,7 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
-from nns.build.kernels import NotebookRunner
-from nns.build.report import build_report
+from nns.build.report import build_report, notebook_runner
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import NNSError
 from nns.fsio import write_atomic
@@ -58,7 +57,7 @@ def _init_worker(root: str) -> None:
     """Start this worker's kernel once; it is shut down when the process ends."""
     global _RUNNER
     logging.basicConfig(level=logging.WARNING)
-    _RUNNER = NotebookRunner(Path(root)).__enter__()
+    _RUNNER = notebook_runner(Path(root)).__enter__()
     atexit.register(_RUNNER.__exit__, None, None, None)
 
 

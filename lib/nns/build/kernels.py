@@ -25,15 +25,15 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from nns.build.cache import RESET_SOURCE, inputs_fingerprint, job_key
+from nns.build.cache import RESET_SOURCE
 from nns.build.plan import Job
-from nns.config import ROOT, Settings
+from nns.config import ROOT
 from nns.errors import RenderError
-from nns.fsio import file_hash, write_atomic
+from nns.fsio import write_atomic
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SharedKernelEngine", "ENGINE", "NotebookRunner", "execute"]
+__all__ = ["SharedKernelEngine", "ENGINE", "NotebookRunner", "run_jobs"]
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-shared-kernel"
@@ -112,31 +112,14 @@ class NotebookRunner:
         return False
 
 
-def execute(jobs: list[Job], settings: Settings, runner: NotebookRunner | None = None,
-            workers: int = 1) -> dict:
-    """Execute the jobs that are not cached; returns timing and cache statistics."""
-    cache = settings.path("cache_dir") / "notebooks"
-    cache.mkdir(parents=True, exist_ok=True)
-    fingerprint = inputs_fingerprint(settings)
-    todo = []
-    hits = 0
-    for job in jobs:
-        cached = cache / f"{job_key(job, fingerprint)}.ipynb"
-        if cached.exists():
-            if not job.output.exists() or file_hash(job.output) != file_hash(cached):
-                write_atomic(job.output, cached.read_bytes())
-            hits += 1
-        else:
-            todo.append((job, cached))
-    t = time.perf_counter()
-    if todo:
-        if runner is not None:
-            _run_chunk((todo, settings.root), runner)
-        elif workers > 1 and len(todo) > 1:
-            _execute_parallel(todo, workers, settings.root)
-        else:
-            _run_chunk((todo, settings.root))
-    return {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
+def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: NotebookRunner | None = None, workers: int = 1) -> None:
+    """Execute (job, cache entry) pairs: in ``runner``'s kernel, over ``workers`` processes, or in a new kernel."""
+    if runner is not None:
+        _run_chunk((todo, root), runner)
+    elif workers > 1 and len(todo) > 1:
+        _execute_parallel(todo, workers, root)
+    else:
+        _run_chunk((todo, root))
 
 
 def _run_chunk(args, runner: NotebookRunner | None = None) -> int:

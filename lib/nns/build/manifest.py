@@ -11,7 +11,7 @@ from nns.build.cache import library_modules, render_inputs, software_versions
 from nns.build.plan import Job
 from nns.config import Scope, Settings
 from nns.fsio import file_hash, write_text
-from nns.registration.ingest import registration_files
+from nns.registration.files import registration_files
 
 __all__ = ["git_state", "manifest_inputs", "write_manifest", "NOT_OUTPUTS"]
 

@@ -16,14 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nns import layer
-from nns.build.cache import render_key
+from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
-from nns.build.kernels import NotebookRunner, execute
 from nns.build.manifest import write_manifest
 from nns.build.plan import Job, build_root, output_dir, plan
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import NNSError
-from nns.fsio import write_atomic
+from nns.fsio import file_hash, write_atomic
 from nns.present.prose import variables
 from nns.render.book import write_variables
 from nns.render.renderers import RENDERERS, render_book
@@ -31,7 +30,7 @@ from nns.spec.context import Context
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BuildResult", "build_report", "source_date", "prepare_notebooks"]
+__all__ = ["BuildResult", "build_report", "source_date", "prepare_notebooks", "execute", "notebook_runner"]
 
 
 @dataclass
@@ -52,6 +51,38 @@ def source_date(scope: Scope) -> datetime:
     return datetime(scope.year + 1, 1, 1, tzinfo=UTC)
 
 
+def notebook_runner(root: Path):
+    """A :class:`nns.build.kernels.NotebookRunner` (a context manager holding one kernel)."""
+    # papermill, nbclient and jupyter_client take ~0.3 s to import; a rebuild that finds every
+    # notebook in the cache never needs them (measured with python -X importtime)
+    from nns.build.kernels import NotebookRunner  # noqa: PLC0415
+
+    return NotebookRunner(root)
+
+
+def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1) -> dict:
+    """Execute the jobs that are not cached; returns timing and cache statistics."""
+    cache = settings.path("cache_dir") / "notebooks"
+    cache.mkdir(parents=True, exist_ok=True)
+    fingerprint = inputs_fingerprint(settings)
+    todo = []
+    hits = 0
+    for job in jobs:
+        cached = cache / f"{job_key(job, fingerprint)}.ipynb"
+        if cached.exists():
+            if not job.output.exists() or file_hash(job.output) != file_hash(cached):
+                write_atomic(job.output, cached.read_bytes())
+            hits += 1
+        else:
+            todo.append((job, cached))
+    t = time.perf_counter()
+    if todo:
+        from nns.build.kernels import run_jobs  # noqa: PLC0415 (see notebook_runner)
+
+        run_jobs(todo, settings.root, runner, workers)
+    return {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
+
+
 def _resolve(settings: Settings, scope: Scope):
     """The aggregated layer, and the scope with the förbund's name as the data spell it."""
     agg = layer.load_aggregated(settings)
@@ -63,8 +94,7 @@ def _resolve(settings: Settings, scope: Scope):
     return agg, scope
 
 
-def build_report(settings: Settings, scope: Scope, formats=None, runner: NotebookRunner | None = None,
-                 workers: int = 1) -> BuildResult:
+def build_report(settings: Settings, scope: Scope, formats=None, runner=None, workers: int = 1) -> BuildResult:
     """Execute, collect and render one report (national or local) into its output folder."""
     t0 = time.perf_counter()
     agg, scope = _resolve(settings, scope)

@@ -9,6 +9,7 @@ import pandas as pd
 from nns.errors import DataError, Problem, ProblemList, RegistrationError
 from nns.instrument import Instrument
 from nns.registration.aggregate import AGGREGATED_FILES, aggregate, write_layer
+from nns.registration.files import SPREADSHEET_SUFFIXES, registration_files, stray_files
 from nns.registration.model import INFO_SHEET, Registration
 from nns.registration.read import check_files
 from nns.registration.values import clean
@@ -20,32 +21,6 @@ logger = logging.getLogger(__name__)
 def raise_for_errors(problems: ProblemList) -> None:
     if problems.errors:
         raise RegistrationError(problems.errors)
-
-
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".ods", ".csv", ".numbers")
-
-
-def _entries(directory: Path, year: int | None) -> list[Path]:
-    pattern = f"{year}/*" if year else "*/*"
-    return sorted(p for p in directory.glob(pattern) if not p.name.startswith((".", "~$")))
-
-
-def registration_files(directory: str | Path, year: int | None = None) -> list[Path]:
-    """The registrations under ``directory``: ``<year>/<year>_<slug>.xlsx`` files and
-    ``<year>/<year>_<slug>/`` CSV folders, sorted."""
-    return [p for p in _entries(Path(directory), year)
-            if p.is_dir() or (p.is_file() and p.suffix == ".xlsx")]
-
-
-def stray_files(directory: str | Path, year: int | None = None) -> list[Path]:
-    """Files that are not read as registrations: in a year folder, or spreadsheets at the top."""
-    d = Path(directory)
-    out = [p for p in _entries(d, year) if p.is_file() and p.suffix != ".xlsx"]
-    if year is None:
-        out += [p for p in sorted(d.glob("*")) if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES
-                and not p.name.startswith((".", "~$"))]
-    return out
-
 
 
 def _other_years(f: Path, columns: list[str], year: int) -> pd.DataFrame:

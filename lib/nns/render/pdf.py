@@ -7,11 +7,11 @@ the same inputs give the same bytes.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
 
-import matplotlib
 import typst
 
 from nns.errors import RenderError
@@ -175,7 +175,9 @@ def typst_boxes(ast: dict) -> dict:
 
 
 def _font_paths() -> list[str]:
-    return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
+    """DejaVu Sans, the charts' font, from matplotlib's package data (found without importing matplotlib)."""
+    package = importlib.util.find_spec("matplotlib").submodule_search_locations[0]
+    return [str(Path(package) / "mpl-data" / "fonts" / "ttf")]
 
 
 class PdfRenderer:
