@@ -82,7 +82,8 @@ class NotebookRunner:
         client.allow_stdin = False
         self.kc = client
         # warm the kernel: the imports every notebook needs
-        client.execute_interactive("import matplotlib; matplotlib.use('Agg'); from nns.present import notebook",
+        client.execute_interactive("import matplotlib; matplotlib.use('Agg'); "
+                                   "from nns.present import charts, notebook",
                                    store_history=False, timeout=120)
         logger.info("Startade en Jupyter-kärna på %.1f s.", time.perf_counter() - t)
         return self

@@ -18,7 +18,6 @@ from IPython.display import display
 
 from nns import layer
 from nns.config import RIKET, Scope, load_settings, settings_from_parameters
-from nns.present import charts as draw_charts
 from nns.present import prose
 from nns.present import tables as gt_tables
 from nns.present.palette import survey_colours
@@ -86,6 +85,9 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
                  {"kind": "caption", "for": spec.anchor})
         _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
         return
+    # seaborn and matplotlib take ~0.6 s to import; a notebook without charts (most parts) never needs them
+    from nns.present import charts as draw_charts  # noqa: PLC0415
+
     svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
     alt = spec.alt_text()
     meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
