@@ -232,6 +232,23 @@ def cmd_diff(args) -> int:
     return 0 if report.identical else 1
 
 
+def cmd_disclosure(args) -> int:
+    """Try to recover hidden small counts from a set of output folders (the disclosure auditor)."""
+    from nns.instrument import load_instrument
+    from nns.review.disclosure_audit import audit_outputs
+
+    s = load_settings(args.config)
+    folders = [Path(f) for f in args.mappar]
+    minimum = args.min or s.min_answers
+    found = audit_outputs(folders, load_instrument(s.path("instrument")), minimum)
+    for r in found:
+        print(r)
+    print(f"Granskade {len(folders)} {'mapp' if len(folders) == 1 else 'mappar'} tillsammans: "
+          + (f"{len(found)} tal från färre än {minimum} svar kan ses eller räknas fram." if found else
+             f"inget tal från färre än {minimum} svar kan ses eller räknas fram."))
+    return 1 if found else 0
+
+
 def cmd_forbund(args) -> int:
     from nns import layer
 
@@ -290,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--html", help="skriv en sida med ändrade celler markerade")
     d.add_argument("--limit", type=int, default=0, help="visa högst så många ändrade tal (0: alla)")
     d.set_defaults(func=cmd_diff)
+
+    rk = sub.add_parser("rojandekontroll", help="försök räkna fram dolda tal ur flera renderade rapporter tillsammans")
+    rk.add_argument("mappar", nargs="+", help="mappar med figures.csv (en rapport per mapp), t.ex. _output/2022/*")
+    rk.add_argument("--min", type=int, help="minsta antal svar (standard: min_answers i nnsreport.toml)")
+    rk.set_defaults(func=cmd_disclosure)
 
     f = sub.add_parser("forbund", help="lista förbund med data ett år")
     f.add_argument("--year", type=int)

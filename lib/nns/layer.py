@@ -53,11 +53,17 @@ class Aggregated:
         return sorted(int(y) for y in self.responses["year"].unique())
 
     def forbund(self, year: int, survey: str | None = None) -> list[str]:
-        """The förbund with at least one response in ``year`` (to ``survey``, if given), in Swedish order."""
+        """The förbund that took part in ``year`` (used ``survey``, if given), in Swedish order.
+
+        A survey is used when its sheet was in the registration file, even without responses (an empty
+        sheet: "used, 0 responses"); a förbund takes part when it has at least one response.
+        """
         r = self.responses
-        mask = (r["year"] == year) & (r["responses"] > 0)
+        mask = r["year"] == year
         if survey is not None:
             mask &= r["survey"] == survey
+        else:
+            mask &= r["responses"] > 0
         return sorted(r.loc[mask, "forbund"].unique(), key=nr.swedish_sort_key)
 
     def forbund_nationally(self, year: int) -> int | None:

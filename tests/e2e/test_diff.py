@@ -57,7 +57,7 @@ def test_identical_inputs_give_exit_0(national, capsys):
 # --- one changed answer --------------------------------------------------------
 
 def _change_one_answer(reg_dir: Path) -> tuple[str, int, int]:
-    """Change one Arbetsförmedlingen remittent's answer to question 1 from 5 or 6 to 1.
+    """Change one Kommun remittent's answer to question 1 from 5 or 6 to 1.
 
     Returns (file name, old value, new value)."""
     for path in sorted((reg_dir / "2022").glob("*.xlsx")):
@@ -68,7 +68,7 @@ def _change_one_answer(reg_dir: Path) -> tuple[str, int, int]:
         header = [c.value for c in ws[1]]
         emp, q1 = header.index("Anställning") + 1, header.index("Fråga 1") + 1
         for r in range(3, ws.max_row + 1):
-            if ws.cell(r, emp).value == "Arbetsförmedlingen" and ws.cell(r, q1).value in (5, 6):
+            if ws.cell(r, emp).value == "Kommun" and ws.cell(r, q1).value in (5, 6):
                 old = ws.cell(r, q1).value
                 ws.cell(r, q1).value = 1
                 wb.save(path)
@@ -104,7 +104,7 @@ def test_one_changed_answer_shows_as_exactly_the_cells_it_affects(changed):
     after = layer.question_counts(new_agg, "remittent.1", 2022)
     # the expected changes, computed from the counts by the report's own rules
     expected = set()
-    for group in ("samtliga", "af"):
+    for group in ("samtliga", "kommun"):
         for stat, value in _shares(after, group).items():
             if value != _shares(before, group)[stat]:
                 expected.add(("7.1", group, stat, "2022"))
@@ -128,7 +128,7 @@ def test_one_changed_answer_shows_as_exactly_the_cells_it_affects(changed):
     assert set(report.inputs["changed"]) <= {f"registration/2022/{name}", "aggregated/answers.csv",
                                              "aggregated/responses.csv"}
     text = report.text()
-    assert "Tabell 7.1, Fråga 1 Remittenter, Arbetsförmedlingen" in text
+    assert "Tabell 7.1, Fråga 1 Remittenter, Kommun" in text
     assert "Ändringar per tabell" in text
 
 

@@ -62,7 +62,7 @@ def test_appendices_and_bild_1(pdf_text, html):
 
 
 @pytest.mark.parametrize("needle", [
-    "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78%)", "(89%)", "21 595",
+    "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78%)", "(70%)", "21 595",
     "Av 15 uppföljda indikatorer syns en ökning i",
     "Arvika Eda", "Degerfors/Karlskoga*", "Årjäng (BÅD-ESÅ)*",
 ])
@@ -103,7 +103,10 @@ def test_figures_csv_matches_the_published_figures(national):
     pub = au.load_published(ROOT / "data" / "published" / "figures_2022.csv")
     errata = au.load_errata(ROOT / "data" / "published" / "errata.yaml")
     findings = au.compare(computed, pub, errata)
-    assert [str(f) for f in findings if not f.known] == []
+    assert [str(f) for f in findings if not f.known and f.kind != "withheld"] == []
+    # what disclosure control hides is printed as hidden, and only the remittenter's employers
+    withheld = [f for f in findings if f.kind == "withheld"]
+    assert withheld and all(f.where.startswith("remittent, ") for f in withheld)
 
 
 def test_figures_csv_covers_tables_and_diagrams(national):

@@ -15,6 +15,7 @@ from pathlib import Path
 import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
+from nns.disclosure import QUESTION
 from nns.spec.context import Context
 from nns.spec.tables import indicator_development, new_forbund
 from nns.text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, number_word
@@ -343,6 +344,30 @@ def instrument_sentences(ins, year: int) -> dict[str, str]:
     return out
 
 
+def national_suppression_sentence(ctx: Context) -> str:
+    """Which of the nation's figures disclosure control hides this year: none, or which groups in how many
+    questions (tested on data in tests/unit/test_disclosure.py)."""
+    ins, year = ctx.ins, ctx.year
+    hidden: dict[tuple[str, str], set[str]] = {}
+    for (kind, key), cells in ctx.suppression(year).hidden.items():
+        if kind != QUESTION:
+            continue
+        survey = ins.survey(ins.question(key).survey)
+        for row, group in cells:
+            if row == RIKET and group != nr.ALL:
+                hidden.setdefault((survey.id, group), set()).add(key)
+    if not hidden:
+        return "I riket behöver inget tal döljas i år."
+    parts = []
+    for (sid, gid), questions in sorted(hidden.items(), key=lambda kv: [s.id for s in ins.surveys].index(kv[0][0])):
+        s = ins.survey(sid)
+        label = ins.backgrounds[s.background].group(gid).label
+        n = len(questions)
+        parts.append(f"{label} bland {s.plural.lower()} i {number_word(n)} {'fråga' if n == 1 else 'frågor'}")
+    return (f"I riket visas i år inte {join_sv(parts)}, eftersom en grupp med färre än "
+            f"{number_word(ctx.settings.min_answers)} svar annars hade gått att räkna fram.")
+
+
 def variables(ctx: Context) -> dict:
     """Every computed value the prose chapters use, formatted for print.
 
@@ -389,21 +414,29 @@ def variables(ctx: Context) -> dict:
         v[f"forbund_{s.id}"] = len(users[s.id])
         v[f"svar_{s.id}"] = fmt_int(int(layer.responses(agg, year).loc[(s.id, nr.ALL), "responses"])) \
             if (s.id, nr.ALL) in layer.responses(agg, year).index else "0"
-    # gender shares (tables 3 and 4)
+    # gender shares (tables 3 and 4); a hidden group is not counted in the text either
+    r = layer.responses(agg, year)
     for s in [s for s in surveys if s.participant]:
-        r = layer.responses(agg, year)
         tot = int(r.loc[(s.id, nr.ALL), "responses"]) if (s.id, nr.ALL) in r.index else 0
+        shown = ctx.visible_responses(s.id)
         for g in ins.backgrounds[s.background].groups:
             n = int(r.loc[(s.id, g.id), "responses"]) if (s.id, g.id) in r.index else 0
-            v[f"andel_{s.id}_{g.id}"] = fmt_pct(nr.percent(n, tot), True) if tot else "–"
-    rem = ins.backgrounds["anstallning"]
-    r = layer.responses(agg, year)
-    annan = int(r.loc[("remittent", rem.missing), "responses"]) if ("remittent", rem.missing) in r.index else 0
-    v["remittent_annan"] = capitalize(number_word(annan)) if annan != 1 else "En"
-    v["remittent_annan_text"] = ("En respondent har svarat att hen är anställd någon annanstans"
-                                 if annan == 1 else
-                                 f"{capitalize(number_word(annan))} respondenter har svarat att de är anställda "
-                                 "någon annanstans")
+            v[f"andel_{s.id}_{g.id}"] = (fmt_pct(nr.percent(n, tot), True) if shown[g.id] else
+                                         "en mycket liten andel") if tot else "–"
+    v["rojande_riket_mening"] = national_suppression_sentence(ctx)
+    if "remittent" in {s.id for s in surveys}:
+        missing = ins.backgrounds[ins.survey("remittent").background].missing
+        annan = int(r.loc[("remittent", missing), "responses"]) if ("remittent", missing) in r.index else 0
+        if not ctx.visible_responses("remittent")[missing]:
+            v["remittent_annan_text"] = (f"Några få respondenter (färre än {number_word(ctx.settings.min_answers)}, "
+                                         "därför visas inte antalet) har svarat att de är anställda någon annanstans")
+        elif annan == 1:
+            v["remittent_annan_text"] = "En respondent har svarat att hen är anställd någon annanstans"
+        else:
+            v["remittent_annan_text"] = (f"{capitalize(number_word(annan))} respondenter har svarat att de är "
+                                         "anställda någon annanstans")
+    else:
+        v["remittent_annan_text"] = ""
     # internal non-response
     inr = layer.internal_nonresponse(agg, year)
     if len(inr):
@@ -447,6 +480,7 @@ def variables(ctx: Context) -> dict:
         f"{capitalize(number_word(all_types))} förbund ({v['forbund_alla_enkater_andel']}) har använt alla "
         f"{number_word(len(surveys))} enkättyper.")
     rem_users = v.get("forbund_remittent", 0)
+    v["rojande_riket_mening"] = national_suppression_sentence(ctx)
     if "remittent" in {s.id for s in surveys}:
         majority = "färre än hälften" if rem_users * 2 < len(forbund) else "hälften eller fler"
         v["forbund_remittent_mening"] = (

@@ -26,14 +26,14 @@ import pandas as pd
 import yaml
 
 import nnsreport as nr
-from nns.spec.model import FIGURE_COLUMNS
+from nns.spec.model import FIGURE_COLUMNS, SUPPRESSED
 
 KEY = [c for c in FIGURE_COLUMNS if c != "value"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str          # "difference" | "inconsistency"
+    kind: str          # "difference" | "inconsistency" | "withheld" (hidden by disclosure control)
     table: str
     where: str
     message: str
@@ -115,6 +115,10 @@ def compare(computed: pd.DataFrame, published: pd.DataFrame, errata: list[dict],
         if r["_merge"] == "both" and r["value_pub"] == r["value_calc"]:
             if r["_known"]:
                 confirmed.setdefault(r["_known"], []).append(r)
+            continue
+        if r["_merge"] == "both" and r["value_calc"] == SUPPRESSED:
+            findings.append(Finding("withheld", r["table"], _where(r),
+                                    f"publicerad {r['value_pub']}, dold av röjandeskyddet i denna utgåva"))
             continue
         if r["_merge"] == "left_only":
             msg = f"publicerad ({r['value_pub']}) men saknas bland de beräknade talen"

@@ -123,7 +123,7 @@ def all_charts(ctx: Context, first: int = 1) -> dict[int, list[ChartSpec]]:
     Cached per (data, scope, settings): every indicator notebook of a report
     needs the numbering, and a kernel shared by the notebooks keeps the result.
     """
-    return _all_charts_cached(ctx.agg, ctx.scope, ctx.settings, first)
+    return _all_charts_cached(ctx.agg, ctx.scope, ctx.settings, first, ctx.linked)
 
 
 @functools.lru_cache(maxsize=8)
@@ -156,8 +156,8 @@ def charted_indicators(ctx: Context) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _all_charts_cached(agg, scope, settings, first: int) -> dict[int, list[ChartSpec]]:
-    ctx = Context(agg, scope, settings)
+def _all_charts_cached(agg, scope, settings, first: int, linked: bool) -> dict[int, list[ChartSpec]]:
+    ctx = Context(agg, scope, settings, linked)
     out = {}
     for number_of_ind, charts in chart_plan(agg, scope.year, settings, first).items():
         ind = ctx.ins.indicator(number_of_ind)

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import nnsreport as nr
 from nns import layer
-from nns.config import RIKET, Scope, Settings
-from nns.disclosure import riket_visible, suppress
+from nns.config import Scope, Settings
+from nns.disclosure import QUESTION, RESPONSES, Suppression, suppression
 from nns.layer import Aggregated
 
 __all__ = ["Context"]
@@ -14,11 +14,17 @@ __all__ = ["Context"]
 
 @dataclass(frozen=True, eq=False)
 class Context:
-    """The aggregated data, the scope (year, riket or förbund) and the run settings."""
+    """The aggregated data, the scope (year, riket or förbund) and the run settings.
+
+    What may be shown comes from the year's disclosure control over every report of the year
+    (:func:`nns.disclosure.suppression`); ``linked`` False (primary suppression in each report alone) exists
+    only for testing the disclosure auditor.
+    """
 
     agg: Aggregated
     scope: Scope
     settings: Settings
+    linked: bool = True
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -38,12 +44,13 @@ class Context:
         return self.scope.local
 
     def used_surveys(self, year: int | None = None) -> set[str]:
-        """Surveys with at least one response in the scope (all surveys asked, for the nation)."""
+        """Surveys the scope used (its sheet was in the registration file, with or without responses)."""
         y = self.year if year is None else year
         key = ("used", y, self.forbund)
         if key not in self._memo:
             r = layer.responses(self.agg, y, self.forbund)
-            self._memo[key] = {s for (s, g), n in r["responses"].items() if g == nr.ALL and n > 0} if len(r) else set()
+            # used: the sheet was there, even with no responses (docs/registreringsfil.md)
+            self._memo[key] = {s for (s, g) in r.index if g == nr.ALL} if len(r) else set()
         return self._memo[key]
 
     def measures(self, ind) -> list[str]:
@@ -61,7 +68,7 @@ class Context:
 
     def riket(self) -> Context:
         if "riket" not in self._memo:
-            self._memo["riket"] = Context(self.agg, Scope(self.year), self.settings)
+            self._memo["riket"] = Context(self.agg, Scope(self.year), self.settings, self.linked)
         return self._memo["riket"]
 
     def qcounts(self, qid: str, year: int, forbund: str | None = None) -> dict:
@@ -71,28 +78,33 @@ class Context:
             self._memo[key] = layer.question_counts(self.agg, qid, year, f)
         return self._memo[key]
 
-    def visible_groups(self, qid: str, year: int, forbund: str | None = None) -> dict:
-        """{group: counts} that may be shown.
+    def suppression(self, year: int) -> Suppression:
+        return suppression(self.agg, year, self.settings.min_answers, self.linked)
 
-        The förbund's own figures after suppression; the nation in full in the
-        national report. In a förbund's report the nation's figure for a group
-        is hidden too when it rests almost only on the förbund's answers, or
-        when the rest of the nation is so small that subtracting the förbund
-        would reveal it (see :func:`riket_visible`).
+    def shows(self, kind: str, key: str, row: str, column: str, year: int | None = None) -> bool:
+        """May a cell of the year's linked tables be shown (a question's or a survey's respondents')?"""
+        return self.suppression(self.year if year is None else year).shows((kind, key), row, column)
+
+    def visible_groups(self, qid: str, year: int, forbund: str | None = None) -> dict:
+        """{group: counts} of a question that may be shown, for the scope's förbund (or ``forbund``; RIKET: the nation).
+
+        Samtliga and the groups a report shows (kvinnor, män; the employers), less the cells the year's
+        disclosure control hides (the same cells in every report of the year).
         """
         f = self.forbund if forbund is None else forbund
         key = ("v", qid, year, f)
         if key not in self._memo:
-            if f:
-                shown = suppress(self.ins, qid, self.qcounts(qid, year, f), self.settings.min_answers)
-            else:
-                shown = dict(self.qcounts(qid, year, RIKET))
-                if self.local:
-                    own = self.qcounts(qid, year, self.forbund)
-                    own_shown = self.visible_groups(qid, year, self.forbund)
-                    shown = {g: c for g, c in shown.items()
-                             if riket_visible(c["n"], own.get(g, {}).get("n", 0), g in own_shown,
-                                              self.settings.min_answers)}
-            self._memo[key] = shown
+            counts = self.qcounts(qid, year, f)
+            survey = self.ins.survey(self.ins.question(qid).survey)
+            shown = [nr.ALL] + ([g.id for g in self.ins.backgrounds[survey.background].shown_groups]
+                                if survey.background else [])
+            self._memo[key] = {g: counts[g] for g in shown
+                               if g in counts and self.shows(QUESTION, qid, f, g, year)}
         return self._memo[key]
 
+    def visible_responses(self, survey_id: str, forbund: str | None = None) -> dict[str, bool]:
+        """{group: may it be shown} of a survey's respondents this year (tables 3 and 4)."""
+        f = self.forbund if forbund is None else forbund
+        survey = self.ins.survey(survey_id)
+        groups = [g.id for g in self.ins.backgrounds[survey.background].groups] if survey.background else []
+        return {g: self.shows(RESPONSES, survey_id, f, g) for g in groups}

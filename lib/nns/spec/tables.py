@@ -10,7 +10,7 @@ import pandas as pd
 import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
-from nns.disclosure import split_hidden
+from nns.disclosure import QUESTION
 from nns.spec.context import Context
 from nns.spec.model import DASH, SUPPRESSED, Cells, TableSpec
 from nns.text import join_sv
@@ -164,19 +164,18 @@ def gender_tables(ctx: Context, first: int = 3) -> list[TableSpec]:
         bg = ctx.ins.backgrounds[s.background]
         total = ctx.responses(s.id)
         counts = {g.id: ctx.responses(s.id, g.id) for g in bg.groups}
-        hide = ctx.local and split_hidden(counts, ctx.settings.min_answers)
+        visible = ctx.visible_responses(s.id)
         for g in bg.groups:
-            v = counts[g.id]
+            v, show = counts[g.id], visible[g.id]
             cells.add(row=g.table_label, col=s.plural, respondent=s.id, group=g.id, year=ctx.year,
-                      statistic="antal_svar", value=SUPPRESSED if hide else v)
+                      statistic="antal_svar", value=v if show else SUPPRESSED)
             cells.add(row=g.table_label, col="Andel", respondent=s.id, group=g.id, year=ctx.year,
-                      statistic="andel", value=SUPPRESSED if hide else (nr.percent(v, total) if total else DASH))
+                      statistic="andel", value=(nr.percent(v, total) if total else DASH) if show else SUPPRESSED)
         cells.add(row="Totalt antal enkätsvar", col=s.plural, respondent=s.id, group=nr.ALL, year=ctx.year,
                   statistic="antal_svar", value=total)
         cells.add(row="Totalt antal enkätsvar", col="Andel", respondent=s.id, group=nr.ALL, year=ctx.year,
                   statistic="andel", value=100 if total else DASH)
-        notes = ("Fördelningen på kön visas inte när en grupp har färre än "
-                 f"{ctx.settings.min_answers} svar.",) if hide else ()
+        notes = _suppression_note(ctx) if not all(visible.values()) else ()
         specs.append(TableSpec(number, f"Antal svarande {s.name.lower()} uppdelat på kön.", cells.frame(),
                                footnotes=notes))
     return specs
@@ -240,8 +239,8 @@ def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_n
             n_all = all_groups.get(gid, {}).get("n", 0)
             common = dict(row_group=rg, row=row, respondent=q.survey, question=number_q, group=gid, year=ctx.year)
             if c is None:
-                # "–" hides answers that exist; "-" means there are none
-                mark = SUPPRESSED if ctx.local and n_all > 0 else DASH
+                # "–" hides a cell (answers or not: a hidden zero is hidden too); "-" means there are none
+                mark = SUPPRESSED if n_all > 0 or not ctx.shows(QUESTION, qid, ctx.forbund, gid) else DASH
                 hidden_any |= mark == SUPPRESSED
                 cells.add(col="n", statistic="n", value=mark, **common)
                 for stat, col in stats:
@@ -254,18 +253,20 @@ def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_n
                 nc = national.get(gid)
                 raw_nc = ctx.qcounts(qid, ctx.year, RIKET).get(gid)
                 hidden_any |= nc is None and bool(raw_nc and raw_nc["n"])
+                hidden_nc = not ctx.shows(QUESTION, qid, RIKET, gid)
                 for stat, col in stats[-2:]:
                     v = nr.percent(nc[stat], nc["n"]) if nc and nc["n"] else \
-                        (SUPPRESSED if raw_nc and raw_nc["n"] else DASH)
+                        (SUPPRESSED if (raw_nc and raw_nc["n"]) or hidden_nc else DASH)
                     cells.add(col_group="Riket", col=col, statistic=stat, value=v, forbund=RIKET, **common)
-    notes = _suppression_note(ctx) if ctx.local and hidden_any else ()
+    notes = _suppression_note(ctx) if hidden_any else ()
     return TableSpec(number, f"Indikator {ind.number}.", cells.frame(),
                      layout="yesno" if yes_no else "categories", footnotes=notes)
 
 
 def _suppression_note(ctx: Context) -> tuple[str, ...]:
-    return (f"– = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle en "
-            "sådan grupp kunna räknas fram ur de andra raderna.",)
+    """The footnote of a table with hidden cells (the rule: docs/disclosure.md and the method chapter)."""
+    return (f"– = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle ett sådant "
+            "tal kunna räknas fram ur andra tal i denna eller andra rapporter.",)
 
 
 def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> TableSpec:
@@ -287,7 +288,7 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                     raw = ctx.qcounts(qid, y).get(gid)
                     if c is not None and c["n"] > 0:
                         n_val, kf_val = c["n"], nr.key_figure(c, kind)
-                    elif ctx.local and raw and raw["n"] > 0:
+                    elif (raw and raw["n"] > 0) or not ctx.shows(QUESTION, qid, ctx.forbund, gid, y):
                         n_val = kf_val = SUPPRESSED
                         hidden_any = True
                 # a local table has three columns a year (with riket): a short label keeps them readable
@@ -301,7 +302,7 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                         raw_nc = ctx.qcounts(qid, y, RIKET).get(gid)
                         if nc and nc["n"]:
                             v = nr.key_figure(nc, kind)
-                        elif raw_nc and raw_nc["n"]:
+                        elif (raw_nc and raw_nc["n"]) or not ctx.shows(QUESTION, qid, RIKET, gid, y):
                             v = SUPPRESSED
                             hidden_any = True
                     cells.add(col_group=str(y), col="riket", statistic="nyckeltal", value=v, year=y,
@@ -311,7 +312,7 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
         else ""
     caption = f"Nyckeltal ”{key_figure_name(ind)}”{yes_no} för indikator {ind.number}, jämförelse {span}."
     notes = change_notes(ctx, measures, years)
-    if ctx.local and hidden_any:
+    if hidden_any:
         notes = notes + _suppression_note(ctx)
     return TableSpec(number, caption, cells.frame(), layout="keyfigures", footnotes=notes)
 
