@@ -13,7 +13,7 @@ FORBUND ?=
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report report-all notebooks test test-fast lint bench ingest audit check template clean distclean
+.PHONY: help report report-all notebooks test test-fast lint bench ingest audit check nytt-ar template clean distclean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -62,6 +62,9 @@ audit: $(STAMP) ## Compare computed figures with the published 2022 report; chec
 
 check: $(STAMP) ## Check registration files: make check FILES="data/registration/2022"
 	$(BIN)/nnsreport check $(or $(FILES),data/registration/$(YEAR))
+
+nytt-ar: $(STAMP) ## Start a new year: folders, text drafts, templates and a checklist: make nytt-ar YEAR=2023
+	$(BIN)/nnsreport nytt-ar $(YEAR)
 
 template: $(STAMP) ## A blank registration file: make template FORBUND="name" YEAR=2023
 	$(BIN)/nnsreport template --forbund "$(FORBUND)" --year $(YEAR)

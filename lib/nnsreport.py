@@ -32,7 +32,7 @@ import pandas as pd
 __all__ = [
     "SIX_POINT", "YES", "NO", "MISSING", "ANSWERS", "NO_GROUP", "ALL", "COUNT_COLUMNS", "CATEGORIES",
     "percent", "percent_interval", "key_figure", "question_map", "category_counts",
-    "nonresponse", "sammanvagd_utveckling", "UTVECKLING_LABELS", "measured_indicators", "table_prefix",
+    "nonresponse", "sammanvagd_utveckling", "direction", "mean_level", "UTVECKLING_LABELS", "measured_indicators", "table_prefix",
     "chart_numbers", "swedish_sort_key", "slug",
 ]
 
@@ -209,6 +209,29 @@ def sammanvagd_utveckling(changes: list[int], points_per_measure: int = 2) -> st
     if total <= -threshold:
         return "minskning"
     return "varken"
+
+
+def direction(change: int, points: int = 2) -> str:
+    """The direction of one measure's change in key figure: the table-20 threshold for a single measure.
+
+    A change of at least ``points`` percentage points is an increase ("okning") or a decrease ("minskning");
+    a smaller one is neither ("varken"). The report's sentences about changes over time use this rule.
+
+    >>> direction(3), direction(-2), direction(1)
+    ('okning', 'minskning', 'varken')
+    """
+    return sammanvagd_utveckling([change], points)
+
+
+def mean_level(values: list[int]) -> int | None:
+    """The mean of key figures (whole percent), rounded half up; None for none.
+
+    >>> mean_level([80, 75]), mean_level([]) is None
+    (78, True)
+    """
+    if not values:
+        return None
+    return (2 * sum(values) + len(values)) // (2 * len(values))
 
 
 UTVECKLING_LABELS = {

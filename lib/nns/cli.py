@@ -35,7 +35,7 @@ def _settings(args) -> Settings:
 def cmd_render(args) -> int:
     from nns import layer
     from nns.build.report import build_report
-    from nns.present.prose import missing_commentary
+    from nns.present.commentary import missing_texts
     from nns.spec.context import Context
 
     s = _settings(args)
@@ -56,11 +56,16 @@ def cmd_render(args) -> int:
     for f in result.files:
         print(f)
     scope = result.scope or scope   # the förbund's name as the data spell it
-    missing = missing_commentary(Context(layer.load_aggregated(s), scope, s))
+    agg = layer.load_aggregated(s)
+    missing = missing_texts(Context(agg, scope, s))
     if missing:
-        print(f"Kommentar saknas för indikator {', '.join(map(str, missing))}; rapporten visar ett automatiskt "
-              f"utkast. Skriv filerna i {s.commentary}/{s.year}/"
-              + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "") + "indikator-NN.md.")
+        folder = f"{s.commentary}/{s.year}/" + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "")
+        print(f"Årets text saknas eller är ett utkast för {', '.join(missing)}; rapporten visar automatiska utkast "
+              f"(beräknade ur tabellerna). Skriv texterna i {folder}<namn>.md.")
+    for fact in layer.missing_facts(agg, s.year):
+        print(f"Varning: nationell uppgift saknas för {fact.year}: {fact.label} ('{fact.key}' i {s.national}). "
+              f"Rapporten skriver {fact.marker()} där den behövs; lägg till uppgiften och rendera igen.",
+              file=sys.stderr)
     t = result.timings
     print(f"Klart på {t['total']:.1f} s ({t['executed']} notebooks körda, {t['cached']} från cachen, "
           f"{result.figures} tal i figures.csv{'' if result.rendered else ', rendering oförändrad'}).")
@@ -157,6 +162,26 @@ def cmd_ingest(args) -> int:
     for (y, survey), n in per.items():
         print(f"  {y} {survey}: {n} svar")
     print(f"Skrev {s.path('aggregated')}.")
+    return 0
+
+
+def cmd_new_year(args) -> int:
+    """Start a new year: folders, text files as drafts, templates, and what is left to supply."""
+    from nns.build.year import start_year
+
+    s = load_settings(args.config)
+    r = start_year(s, args.ar)
+    for f in r.folders:
+        print(f"Skapade mappen {f}.")
+    print(f"Skrev {len(r.texts)} textfiler som utkast" + (f" i {r.texts[0].parent}." if r.texts else "."))
+    print(f"Skrev {len(r.templates)} registreringsmallar" + (f" i {r.templates[0].parent}." if r.templates else "."))
+    if r.changes:
+        print(f"Instrumentets ändringar för {r.year}:")
+        for c in r.changes:
+            print(f"  {c}")
+    print(f"Att göra för {r.year}:")
+    for i, line in enumerate(r.todo, start=1):
+        print(f"  {i}. {line}")
     return 0
 
 
@@ -289,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--year", type=int, help="bara detta år (övriga år behålls)")
     i.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
     i.set_defaults(func=cmd_ingest)
+
+    ny = sub.add_parser("nytt-ar", help="förbered ett nytt år: mappar, textutkast, mallar och en lista att göra")
+    ny.add_argument("ar", type=int, help="året, t.ex. 2023")
+    ny.set_defaults(func=cmd_new_year)
 
     t = sub.add_parser("template", help="skapa en tom registreringsfil")
     t.add_argument("--forbund", required=True)

@@ -26,7 +26,7 @@ from nns.registration.aggregate import AGGREGATED_FILES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Aggregated", "load_aggregated", "load_national", "check_layer", "counts", "responses",
+__all__ = ["Aggregated", "load_aggregated", "load_national", "Fact", "FACTS", "missing_facts", "check_layer", "counts", "responses",
            "question_counts", "total_responses", "key_figure_of", "internal_nonresponse", "find_forbund"]
 
 
@@ -135,6 +135,28 @@ def _load_cached(layer_dir: str, instrument_path: str, national_path: str, stamp
     )
 
 
+@dataclass(frozen=True)
+class Fact:
+    """A national fact the report needs that the registration files do not give (data/national.yaml)."""
+
+    key: str
+    label: str
+    year: int
+
+    def marker(self) -> str:
+        """What the report prints where the fact is missing (render warns, naming the file and key)."""
+        return f"[uppgift saknas: {self.label} {self.year}]"
+
+
+#: The per-year facts of data/national.yaml: key and how the report names it.
+FACTS = {"forbund_nationally": "antal samordningsförbund i landet", "collection_period": "insamlingsperiod"}
+
+
+def missing_facts(agg: Aggregated, year: int) -> list[Fact]:
+    """The national facts of ``year`` that data/national.yaml does not give."""
+    return [Fact(key, label, year) for key, label in FACTS.items() if agg.national.get(key, {}).get(year) in (None, "")]
+
+
 def load_national(path: str) -> dict:
     """data/national.yaml: per-year facts keyed by whole years (a quoted "2022" counts as 2022)."""
     try:
@@ -146,7 +168,7 @@ def load_national(path: str) -> dict:
     if not isinstance(raw, dict):
         raise DataError("Filen ska vara en mappning (nyckel: värde).", where=path)
     out = dict(raw)
-    for key in ("forbund_nationally", "collection_period"):
+    for key in FACTS:
         per_year = raw.get(key, {})
         if not isinstance(per_year, dict):
             raise DataError(f"'{key}' ska ange ett värde per år (år: värde).", where=path)

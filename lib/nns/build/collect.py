@@ -57,7 +57,7 @@ def collect_texts(notebooks: list[Path]) -> dict[str, str]:
         for o, meta in _outputs(path):
             if meta.get("kind") == "commentary":
                 md = o["data"]["text/markdown"]
-                out[Path(path).stem] = ("".join(md) if isinstance(md, list) else md).strip() + "\n"
+                out[meta.get("name") or Path(path).stem] = ("".join(md) if isinstance(md, list) else md).strip() + "\n"
     return out
 
 

@@ -31,7 +31,8 @@ def _cells(notebook: str) -> list[tuple[str, str]]:
     for p in PARTS:
         if p.notebook != notebook:
             continue
-        call = "nb.show_indicator(ctx, indikator)" if p.chapter else f'nb.show_part(ctx, "{p.key}")'
+        call = ("nb.show_indicator(ctx, indikator)" if p.chapter else f'nb.show_text(ctx, "{p.key}")' if p.text
+                else f'nb.show_part(ctx, "{p.key}")')
         cells.append(("code", f"#| label: {p.key}\n" + (SETUP if not cells else "") + call))
     params = ("indikator = 1\n" if notebook == INDICATOR_NOTEBOOK else "") + PARAMETERS
     return [("parameters", params)] + cells

@@ -18,7 +18,7 @@ from IPython.display import display
 
 from nns import layer
 from nns.config import RIKET, Scope, load_settings, settings_from_parameters
-from nns.present import prose
+from nns.present import commentary, prose
 from nns.present import tables as gt_tables
 from nns.present.palette import survey_colours
 from nns.present.records import MIME_META, grid, wide
@@ -26,7 +26,7 @@ from nns.spec import parts
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
-__all__ = ["context", "show_part", "show_indicator", "show_table", "show_chart", "show_markdown",
+__all__ = ["context", "show_part", "show_indicator", "show_text", "show_table", "show_chart", "show_markdown",
            "indicator_chapter", "IndicatorChapter"]
 
 
@@ -128,7 +128,7 @@ def indicator_chapter(ctx: Context, number: int) -> IndicatorChapter:
     if ind.measures and not ctx.measures(ind):
         return IndicatorChapter(ind.number, heading, description, [], prose.no_data_note(ctx, ind))
     return IndicatorChapter(ind.number, heading, description, parts.build_indicator(ctx, ind),
-                            prose.commentary(ctx, ind))
+                            commentary.indicator_text(ctx, ind))
 
 
 def show_indicator(ctx: Context, number: int) -> None:
@@ -139,4 +139,23 @@ def show_indicator(ctx: Context, number: int) -> None:
     _show(chapter.specs, survey_colours(ctx.ins))
     if chapter.commentary:   # marked, so that the build can export it for reviewers
         _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
-                 {"kind": "commentary", "indicator": chapter.number})
+                 {"kind": "commentary", "name": f"indikator-{chapter.number:02d}"})
+
+
+#: The texts of the text parts: the year's editable text (or its draft), or computed bullet points.
+_TEXTS = {
+    "text-sammanfattning": lambda ctx: commentary.text(ctx, "sammanfattning"),
+    "text-utveckling": lambda ctx: commentary.text(ctx, "utveckling"),
+    "text-avslutande": lambda ctx: commentary.text(ctx, "avslutande"),
+    "text-indikatorer": lambda ctx: commentary.text(ctx, "indikatorer"),
+    "resultat-i-korthet": lambda ctx: "\n".join(f"- {p}" for p in commentary.key_points(ctx)) + "\n",
+}
+
+
+def show_text(ctx: Context, key: str) -> None:
+    """A text part of the report (a key of :data:`nns.spec.parts.PARTS` with ``text``), marked for export."""
+    p = parts.part(key)
+    if not p.text or (ctx.local and not p.local):
+        return
+    markdown = _TEXTS[key](ctx)
+    _display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "commentary", "name": key})

@@ -10,18 +10,17 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
+from nns.spec import claims
 from nns.spec.context import Context
 from nns.spec.tables import indicator_development, new_forbund
-from nns.text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, number_word
+from nns.text import capitalize, fmt_int, fmt_pct, join_sv, number_word
 
-__all__ = ["variables", "commentary", "missing_commentary", "indicator_heading", "indicator_description",
-           "no_data_note", "draft_sentences", "development_sentence", "ordinal"]
+__all__ = ["variables", "indicator_heading", "indicator_description", "no_data_note", "development_sentence",
+           "ordinal", "instrument_sentences", "national_suppression_sentence"]
 
 ORDINALS = ["", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde",
             "tionde", "elfte", "tolfte", "trettonde", "fjortonde", "femtonde"]
@@ -119,120 +118,6 @@ def unused_note(ctx: Context, ind) -> str:
         return ""
     return (f"Förbundet använde inte enkäten till {join_sv(missing)} {ctx.year}; de måtten saknas därför "
             "i tabellerna nedan.")
-
-
-# ---------------------------------------------------------------------------
-# Commentary
-# ---------------------------------------------------------------------------
-
-def commentary_path(ctx: Context, ind) -> Path:
-    base = ctx.settings.path("commentary") / str(ctx.year)
-    if ctx.local:
-        base = base / nr.slug(ctx.forbund)
-    return base / f"indikator-{ind.number:02d}.md"
-
-
-def commentary(ctx: Context, ind) -> str:
-    """The commentary for an indicator: the analyst's file, or an automatic draft."""
-    if not ind.measures:
-        return ""
-    path = commentary_path(ctx, ind)
-    head = f"## Kommentar till resultatet {{#kommentar-{ind.number} .unlisted}}"
-    if path.exists():
-        return f"{head}\n\n{path.read_text(encoding='utf-8').strip()}\n"
-    sentences = draft_sentences(ctx, ind)
-    return "\n".join([
-        head, "", "::: {.utkast}",
-        "*Utkast: texten är framtagen automatiskt ur tabellerna och har inte granskats.*",
-        "", " ".join(sentences), ":::", "",
-    ])
-
-
-def missing_commentary(ctx: Context) -> list[int]:
-    """Indicators whose commentary file is missing (they get an automatic draft)."""
-    return [ind.number for ind in ctx.ins.indicators if ind.measures and ctx.measures(ind)
-            and not commentary_path(ctx, ind).exists()]
-
-
-def _kf(ctx, qid, year, group=nr.ALL, forbund=None):
-    """The key figure as shown (None when hidden or nobody answered)."""
-    c = ctx.visible_groups(qid, year, forbund).get(group)
-    if not c or not c["n"]:
-        return None
-    return nr.key_figure(c, ctx.ins.key_figure_kind(qid, year))
-
-
-def _measure_name(ins, qid, year) -> str:
-    return ins.question_phrase(qid, year)
-
-
-def draft_sentences(ctx: Context, ind) -> list[str]:
-    """A few factual sentences from the figures: change, gender gap, the group that stands out."""
-    ins = ctx.ins
-    year, prev = ctx.year, ctx.year - 1
-    measures = ctx.measures(ind)
-    out = []
-    changes = []
-    for qid in measures:
-        q = ins.question(qid)
-        if q.compare_from(year) > prev:
-            continue
-        a, b = _kf(ctx, qid, prev), _kf(ctx, qid, year)
-        if a is not None and b is not None:
-            changes.append((abs(b - a), qid, a, b))
-    kind = "positiva" if ind.key_figure == "positivt" else "klart positiva"
-    if changes:
-        _, qid, a, b = max(changes, key=lambda c: (c[0], -measures.index(c[1])))
-        if a == b:
-            out.append(f"Nyckeltalen är desamma som {prev} för alla mått.")
-        else:
-            verb = "ökat" if b > a else "minskat"
-            out.append(f"Störst förändring sedan {prev} har {_measure_name(ins, qid, year)}, där andelen "
-                       f"{kind} svar har {verb} från {fmt_pct(a, True)} till {fmt_pct(b, True)} "
-                       f"({fmt_signed(b - a)} procentenheter).")
-    else:
-        out.append(f"Måtten kan inte jämföras med {prev}.")
-    gaps = []
-    for qid in measures:
-        if not ins.survey(ins.question(qid).survey).participant:
-            continue
-        k, m = _kf(ctx, qid, year, "kvinnor"), _kf(ctx, qid, year, "man")
-        if k is not None and m is not None:
-            gaps.append((abs(k - m), qid, k, m))
-    if gaps:
-        gap, qid, k, m = max(gaps, key=lambda g: (g[0], -measures.index(g[1])))
-        if gap <= 2:
-            out.append("Kvinnor och män svarar nästan lika på alla deltagarfrågor.")
-        else:
-            out.append(f"Skillnaden mellan kvinnor och män är störst för {_measure_name(ins, qid, year)}: "
-                       f"{fmt_pct(k, True)} av kvinnorna och {fmt_pct(m, True)} av männen.")
-    levels = [(v, qid) for qid in measures if (v := _kf(ctx, qid, year)) is not None]
-    surveys = {ins.question(q).survey for _, q in levels}
-    if len(surveys) > 1:
-        hi, lo = max(levels), min(levels)
-        out.append(f"Högst nyckeltal har {_measure_name(ins, hi[1], year)} ({fmt_pct(hi[0], True)}) och lägst "
-                   f"{_measure_name(ins, lo[1], year)} ({fmt_pct(lo[0], True)}).")
-    if ctx.local:
-        above = below = compared = 0
-        for v, qid in levels:
-            nat = _kf(ctx, qid, year, forbund=RIKET)
-            if nat is None:
-                continue
-            compared += 1
-            above += v > nat
-            below += v < nat
-        if compared == 1:
-            where = "över" if above else "under" if below else "i nivå med"
-            out.append(f"På det enda måttet som kan jämföras ligger förbundet {where} riket.")
-        elif compared:
-            out.append(f"Av {number_word(compared, True)} mått ligger förbundet över riket på "
-                       f"{'inget' if not above else number_word(above, True)} och under riket på "
-                       f"{'inget' if not below else number_word(below, True)}.")
-        smallest = min((ctx.visible_groups(qid, year).get(nr.ALL, {}).get("n", 0) for _, qid in levels), default=0)
-        if 0 < smallest < 30:
-            out.append(f"Underlaget är litet (som minst {smallest} svar på en fråga), så en förändring kan bero på "
-                       "enstaka svar.")
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -383,8 +268,11 @@ def variables(ctx: Context) -> dict:
     nationally = agg.forbund_nationally(year)
     forbund = agg.forbund(year)
     v["antal_forbund"] = len(forbund)
+    missing = {f.key: f for f in layer.missing_facts(agg, year)}
     v["antal_forbund_nationellt"] = nationally if nationally else "–"
     v["andel_forbund"] = fmt_pct(nr.percent(len(forbund), nationally), True) if nationally else "–"
+    v["forbund_av_landets"] = (f"{len(forbund)} av landets {nationally} samordningsförbund" if nationally else
+                               f"{len(forbund)} samordningsförbund {missing['forbund_nationally'].marker()}")
     total = layer.total_responses(agg, year)
     v["antal_svar"] = fmt_int(total)
     for k, y in (("antal_svar_foregaende", prev), ("antal_svar_tva_ar_sedan", year - 2)):
@@ -401,7 +289,8 @@ def variables(ctx: Context) -> dict:
     v["slutade_forbund"] = number_word(len(left))
     first = agg.national.get("first_report_year", ctx.settings.first_year)
     v["rapportnummer"] = ordinal(year - first + 1)
-    v["insamlingsperiod"] = agg.national.get("collection_period", {}).get(year, "")
+    v["insamlingsperiod"] = agg.national.get("collection_period", {}).get(year) or \
+        missing["collection_period"].marker()
     v["forbund_kalla_ar"] = year + 1
 
     # which surveys each förbund used
@@ -444,22 +333,22 @@ def variables(ctx: Context) -> dict:
         v["bortfall_antal_fragor"] = len(inr)
         v["bortfall_under_5"] = under5
         top = inr.sort_values(["share", "survey"], ascending=[False, True]).head(3)
-        parts = [f"{_measure_name(ins, r.question_id, year)} ({fmt_pct(r.share, True)})" for r in top.itertuples()]
+        parts = [f"{ins.question_phrase(r.question_id, year)} ({fmt_pct(r.share, True)})" for r in top.itertuples()]
         v["bortfall_storst"] = join_sv(parts)
-    # where ongoing and closing participants answer most differently (same question number)
-    gaps = []
-    for q in ins.questions.values():
-        if q.survey != "deltagare_pagaende" or not q.version(year):
-            continue
-        twin = ins.question(f"deltagare_avslut.{q.version(year).number}") \
-            if f"deltagare_avslut.{q.version(year).number}" in ins.questions else None
-        a, b = _kf(ctx, q.id, year), (_kf(ctx, twin.id, year) if twin else None)
-        if a is not None and b is not None and ins.indicator_of(q.id) == ins.indicator_of(twin.id):
-            gaps.append((abs(b - a), q.version(year).number, a, b))
-    gaps.sort(key=lambda g: (-g[0], g[1]))
-    v["deltagare_skillnad"] = join_sv(
-        f"fråga {num} ({fmt_pct(a, True)} i pågåendeenkäten, {fmt_pct(b, True)} vid avslut)"
-        for _, num, a, b in gaps[:2]) if gaps else "–"
+    # sentences about the results, computed from the figures shown (nns.spec.claims)
+    with_gender = claims.participant_indicators(ctx)
+    v["kon_indikatorer_mening"] = (
+        f"För {'indikator' if len(with_gender) == 1 else 'indikatorerna'} {join_sv(with_gender)} finns "
+        "svar från deltagare uppdelade på kön, vilket gör en jämställdhetsanalys möjlig.") if with_gender else ""
+    new_parts = [f"enkäten till {s.plural.lower()}" for s in ins.surveys_in(year)
+                 if year - ctx.settings.comparison_years < s.from_year <= year and s.from_year > ctx.settings.first_year]
+    new_parts += [f"indikator {ind.number}" for ind in nr.measured_indicators(ins, year)
+                  if ind.measures and min(ins.question(m).from_year for m in ind.measures) > year - ctx.settings.comparison_years
+                  and min(ins.question(m).from_year for m in ind.measures) > ctx.settings.first_year]
+    v["instrument_nya_mening"] = (
+        f"Några delar av instrumentet har ännu få mätningar bakom sig: {join_sv(new_parts)} tillkom under de senaste "
+        f"{number_word(ctx.settings.comparison_years)} åren, och frågor som ändrats jämförs bara från ändringen.")\
+        if new_parts else ""
     # table 21 over the whole period
     years = [y for y in agg.years if ctx.settings.first_year <= y <= year]
     totals = [layer.total_responses(agg, y) for y in years]
@@ -470,6 +359,8 @@ def variables(ctx: Context) -> dict:
     v["period_snitt"] = fmt_int((2 * sum(totals) + len(totals)) // (2 * len(totals))) if totals else "–"
     # table 20
     v.update(table_20_summary(ctx))
+    up = v["utv_totalt_okning_lista"]
+    v["utv_totalt_okning_mening"] = f"Ökning syns för indikator {up}." if up != "ingen" else ""
     v["forsta_rapport_ar"] = first
     if new or left:
         v["nya_forbund_mening"] = (f"{capitalize(number_word(len(new)))} förbund tillkom jämfört med {prev}, "

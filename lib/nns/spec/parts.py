@@ -60,10 +60,16 @@ class Part:
     local: bool = True
     #: an indicator chapter: the notebook runs once per indicator, ``build`` takes the indicator
     chapter: bool = False
+    #: a text, not tables or charts: the year's editable text or computed sentences (nns.present.commentary)
+    text: bool = False
 
 
 def _indicator(ctx: Context, n: Numbers, ind) -> list:
     return [*tables.indicator_tables(ctx, ind, n.table), *charts.indicator_charts(ctx, ind, n.chart)]
+
+
+def _no_specs(ctx: Context, n: Numbers) -> list:
+    return []
 
 
 def _measured(ctx: Context) -> int:
@@ -81,6 +87,11 @@ PARTS: tuple[Part, ...] = (
     Part("sammanvagd-utveckling", "utveckling", lambda ctx, n: [tables.table_20(ctx, n.table)], tables=_one),
     Part("insamlade-enkater", "insamling", lambda ctx, n: [tables.table_21(ctx, n.table)], tables=_one),
     Part("avslut", "avslut", lambda ctx, n: [charts.diagram_13(ctx, n.chart, "deltagare_avslut")], charts=_one),
+    Part("text-sammanfattning", "texter", _no_specs, local=False, text=True),
+    Part("resultat-i-korthet", "texter", _no_specs, local=False, text=True),
+    Part("text-utveckling", "texter", _no_specs, local=False, text=True),
+    Part("text-avslutande", "texter", _no_specs, local=False, text=True),
+    Part("text-indikatorer", "texter", _no_specs, local=False, text=True),
     Part("bilaga-1", "bilagor", lambda ctx, n: [tables.bilaga_1(ctx)], local=False),
     Part("bilaga-2", "bilagor", lambda ctx, n: [tables.bilaga_2(ctx), tables.scales(ctx)], local=False),
 )

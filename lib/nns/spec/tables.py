@@ -444,7 +444,10 @@ def table_21(ctx: Context, number: int = 21) -> TableSpec:
     for label in ("Antal deltagande förbund", "Antal samordningsförbund nationellt", "Andel deltagande förbund"):
         cells.add(row=label, col="Totalt", statistic="", value=DASH, forbund=RIKET)
     caption = f"Antal insamlade enkäter och deltagande förbund {years[0]}–{years[-1]}."
-    return TableSpec(str(number), caption, cells.frame())
+    missing = [y for y in years if not ctx.agg.forbund_nationally(y)]
+    notes = (f"- = uppgift saknas om antalet samordningsförbund i landet {join_sv(missing)} "
+             "(data/national.yaml).",) if missing else ()
+    return TableSpec(str(number), caption, cells.frame(), footnotes=notes)
 
 
 def new_forbund(ctx: Context) -> set[str]:

@@ -1,0 +1,94 @@
+"""Sentences about the results are computed by rules, and say the opposite when the data do."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from helpers.data import Registration, hermetic, row
+from nns.build.year import instrument_changes
+from nns.config import ROOT, Scope
+from nns.instrument import load_instrument
+from nns.present import commentary
+from nns.spec import claims
+from nns.spec.context import Context
+
+
+def _answers(value: int) -> dict:
+    return {f"q{i}": value for i in range(1, 12)}
+
+
+def _nation(make_agg, personal: int, styrelse: int, women: int = 6, men: int = 6):
+    """Two förbund; every personal answer ``personal``, every board answer ``styrelse``."""
+    regs = []
+    for name in ("A", "B"):
+        regs.append(Registration(name, 2022, surveys={
+            "personal": [row(**_answers(personal))] * 12,
+            "styrelse": [row(**_answers(styrelse))] * 12,
+            "deltagare_pagaende": [row("Kvinna", **_answers(women))] * 12 + [row("Man", **_answers(men))] * 12,
+        }))
+    return make_agg(regs)
+
+
+@pytest.mark.parametrize("personal, styrelse, first, last", [(6, 3, "personal", "styrelser"),
+                                                             (3, 6, "styrelser", "personal")])
+def test_the_groups_are_named_in_the_order_of_their_key_figures(make_agg, settings, personal, styrelse, first, last):
+    agg = _nation(make_agg, personal, styrelse)
+    sentence = commentary.survey_order_sentence(Context(agg, Scope(2022), settings))
+    assert sentence.index(first) < sentence.index(last)
+    assert sentence.split("lägst har ")[1].startswith(last)
+
+
+@pytest.mark.parametrize("women, men, says", [(6, 3, "kvinnorna svarar mer positivt"),
+                                              (3, 6, "männen svarar mer positivt"),
+                                              (5, 5, None)])
+def test_the_gender_sentence_follows_the_data(make_agg, settings, women, men, says):
+    agg = _nation(make_agg, 5, 5, women, men)
+    sentence = commentary.gender_sentence(Context(agg, Scope(2022), settings))
+    if says:
+        assert says in sentence
+    else:
+        assert "mer positivt" not in sentence and sentence.startswith("På sju av sju deltagarfrågor")
+
+
+def test_an_indicator_is_said_to_be_below_half_only_when_every_measure_is(make_agg, settings):
+    low = _nation(make_agg, 3, 6)
+    s = commentary.indicator_extremes_sentence(Context(low, Scope(2022), settings))
+    assert "under 50 %" in s
+    high = _nation(make_agg, 6, 6, 6, 6)
+    assert "under 50 %" not in commentary.indicator_extremes_sentence(Context(high, Scope(2022), settings))
+
+
+def test_changes_over_the_period_use_the_two_point_rule(national_agg, settings):
+    changes = claims.period_changes(Context(national_agg, Scope(2022), settings))
+    assert changes and all(c.direction == ("okning" if c.points >= 2 else "minskning" if c.points <= -2 else "varken")
+                           for c in changes)
+    sentence = commentary.period_sentence(Context(national_agg, Scope(2022), settings))
+    up, down = sum(c.points >= 2 for c in changes), sum(c.points <= -2 for c in changes)
+    assert f"ökat med minst två procentenheter för {commentary._count(up)}, minskat lika mycket för " \
+           f"{commentary._count(down)}" in sentence
+    assert f"Av de {len(changes)} mått" in sentence
+
+
+def test_a_text_file_is_the_analysts_unless_it_still_has_the_draft_mark(tmp_path, national_agg):
+    settings = hermetic(tmp_path, commentary=tmp_path / "komm")
+    ctx = Context(national_agg, Scope(2022), settings)
+    written = commentary.seed_texts(ctx)
+    assert len(written) == 19 and all(commentary.is_draft(p) for p in written)
+    assert "::: {.utkast}" in commentary.text(ctx, "sammanfattning")
+    path = commentary.text_path(ctx, "sammanfattning")
+    path.write_text("Årets egen text.\n", encoding="utf-8")
+    assert commentary.text(ctx, "sammanfattning") == "Årets egen text.\n"
+    assert "sammanfattning" not in commentary.missing_texts(ctx)
+    assert commentary.seed_texts(ctx) == []                     # nothing is overwritten
+    assert path.read_text(encoding="utf-8") == "Årets egen text.\n"
+
+
+def test_the_changes_of_a_new_year_are_listed_from_the_instrument(tmp_path):
+    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
+    q = next(q for q in raw["questions"] if q["id"] == "personal.1")
+    q["versions"].append({"from": 2023, "number": 12, "scale": "I", "comparable": False, "text": "Ny lydelse?"})
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    changes = instrument_changes(load_instrument(path), 2023)
+    assert changes == ["Personal, personal.1: fråga 1 blir fråga 12, ny formulering, inte jämförbar med tidigare år."]
+    assert instrument_changes(load_instrument(), 2022) == []
