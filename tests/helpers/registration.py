@@ -104,9 +104,20 @@ def same_layer(a: dict, b: dict) -> bool:
     return all(a[k].reset_index(drop=True).equals(b[k].reset_index(drop=True)) for k in a)
 
 
+def copy_layer(dst: Path, years=None, src: Path = LAYER) -> Path:
+    """A copy of an aggregated layer (the committed one by default) holding only ``years`` (all: None)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.iterdir()):
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        keep = lines[:1] + [x for x in lines[1:] if years is None or int(x.split(",", 1)[0]) in years]
+        (dst / f.name).write_text("".join(keep), encoding="utf-8")
+    return dst
+
+
 def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int = 2022, layer: Path = LAYER):
     """Ingest a registration tree holding ``entries`` (each in its year folder) and OTHER
-    into a copy of ``layer`` (an aggregated layer: the committed one by default).
+    into a copy of ``layer`` (an aggregated layer: the committed one by default), restricted
+    to the tree's years (a full ingest refuses to drop the others).
 
     Returns (exception or None, layer bytes before, layer bytes after).
     """
@@ -114,7 +125,8 @@ def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int =
     out = tmp_path / "ingest_aggregated"
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(layer, out)
+    years = {year} | {int(e.parent.name) for e in entries if e.parent.name.isdigit()}
+    copy_layer(out, years, layer)
     ydir = reg / str(year)
     ydir.mkdir(parents=True, exist_ok=True)
     if not (ydir / OTHER.name).exists():

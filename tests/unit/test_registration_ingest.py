@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.registration import BASE, DEMO, LAYER, OTHER, layer_bytes, mutate_xlsx
+from helpers.registration import BASE, DEMO, LAYER, OTHER, copy_layer, layer_bytes, mutate_xlsx
 from nns.cli import main as cli
-from nns.errors import DataError, RegistrationError
+from nns.errors import DataError, RegistrationError, WriteError
 from nns.registration import aggregate as aggregate_mod
 from nns.registration import read as read_mod
 from nns.registration import xlsx as xlsx_mod
@@ -72,8 +72,7 @@ def small_tree(tmp_path):
     reg.mkdir(parents=True)
     shutil.copy(BASE, reg / BASE.name)
     shutil.copy(OTHER, reg / OTHER.name)
-    out = tmp_path / "aggregated"
-    shutil.copytree(LAYER, out)
+    out = copy_layer(tmp_path / "aggregated", {2022})  # the tree's years: a full ingest keeps no other
     return tmp_path / "registration", out
 
 
@@ -90,7 +89,7 @@ def test_crash_while_renaming_restores_the_old_files(small_tree, instrument, mon
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky_replace)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(WriteError, match="simulated.*det aggregerade datalagret är oförändrat"):
         ingest(reg, out, instrument)
     assert layer_bytes(out) == before  # byte-identical, and no temporary or backup files left
     assert len(calls) >= 3  # the rollback renamed the first file back
