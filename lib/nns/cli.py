@@ -110,11 +110,12 @@ def _expand(paths: list[str]) -> tuple[list[Path], list[Path]]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir() and not DIR_RE.match(p.name):
-            found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
-                           and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
-            if not found and year_folders(p):
+            if year_folders(p):
                 roots.append(p)
                 found = registration_files(p)
+            else:
+                found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
+                               and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
             out.extend(found or [p])
         else:
             out.append(p)
