@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,67 +156,96 @@ class _SheetScan:
         self.dup_rows: set = set()
 
     def start(self, name: str, attrs: dict) -> None:
-        self.depth += 1
-        p = self.p
-        if name == self.ROW and self.row_depth != -1:
-            raise ValueError("a row element inside a row element")
-        if self.depth == self.row_depth + 1:            # a cell
-            ref = attrs.get("r")
-            row, col = coordinate_to_tuple(ref) if ref else (self.row, self.col + 1)
-            if row < 1 or not 1 <= col <= MAX_COLUMNS:
-                raise ValueError(f"the cell {ref or (row, col)!r} is outside the sheet")
-            if (row != self.row or col <= self.col) and p.disorder is None:
-                p.disorder = (row, col)
-            self.col = col
-            p.cells += 1
-            if self.cells is not None:
-                if (row, col) in self.cells:
-                    if row not in self.dup_rows:      # a cell of a duplicated row is that row's problem
-                        self._duplicate(p.duplicate_cells, (row, col))
-                else:
-                    self.cells.add((row, col))
-                self._limit()
-        elif name == self.ROW:
-            r = attrs.get("r")
-            self.row = self.row + 1 if r is None else _row_number(r)
-            if self.row < 1:
-                raise ValueError(f"row number {r!r}")
-            self.col = 0
-            self.row_depth = self.depth
-            if self.row <= self.last_row and p.disorder is None:
-                p.disorder = (self.row, 0)
-            self.last_row = max(self.last_row, self.row)
-            if self.rows is not None:
-                if self.row in self.rows:
-                    self.dup_rows.add(self.row)
-                    self._duplicate(p.duplicate_rows, self.row)
-                else:
-                    self.rows.add(self.row)
-                self._limit()
-            if _true(attrs.get("hidden")) or (attrs.get("ht") in ("0", "0.0") and _true(attrs.get("customHeight"))):
-                p.hidden_rows.add(self.row)
+        depth = self.depth = self.depth + 1
+        open_row = self.row_depth
+        if open_row >= 0:                               # inside a row: a cell, or inside a cell
+            if name == self.ROW:
+                raise ValueError("a row element inside a row element")
+            if depth == open_row + 1:
+                self._cell(attrs.get("r"))
+            return
+        if name == self.ROW:
+            self._row(attrs)
+            self.row_depth = depth
         elif name == self.MERGE:
-            p.merged.append(attrs.get("ref") or "")
+            self.p.merged.append(attrs.get("ref") or "")
         elif name == self.COL:
             if _true(attrs.get("hidden")) or attrs.get("width") in ("0", "0.0"):
                 lo, hi = attrs.get("min", ""), attrs.get("max", "")
                 if lo.isascii() and lo.isdigit() and hi.isascii() and hi.isdigit():
-                    p.hidden_cols.update(range(int(lo), min(int(hi), MAX_COLUMNS) + 1))
+                    self.p.hidden_cols.update(range(int(lo), min(int(hi), MAX_COLUMNS) + 1))
 
     def end(self, name: str) -> None:
         if self.depth == self.row_depth:
             self.row_depth = -1
         self.depth -= 1
 
-    def _limit(self) -> None:
-        if len(self.cells) + len(self.rows) > self.keep:   # from here on duplicates cannot be told
-            self.cells = self.rows = None
-            self.p.positions_kept = False
+    def _cell(self, ref: str | None) -> None:
+        p = self.p
+        row, col = _cell_position(ref) if ref else (self.row, self.col + 1)
+        if row < 1 or not 1 <= col <= MAX_COLUMNS:
+            raise ValueError(f"the cell {ref or (row, col)!r} is outside the sheet")
+        if (row != self.row or col <= self.col) and p.disorder is None:
+            p.disorder = (row, col)
+        self.col = col
+        p.cells += 1
+        cells = self.cells
+        if cells is not None:
+            if (row, col) in cells:
+                if row not in self.dup_rows:      # a cell of a duplicated row is that row's problem
+                    self._duplicate(p.duplicate_cells, (row, col))
+            else:
+                cells.add((row, col))
+                if p.cells + len(self.rows) > self.keep:
+                    self._forget()
+
+    def _row(self, attrs: dict) -> None:
+        p = self.p
+        r = attrs.get("r")
+        row = self.row = self.row + 1 if r is None else _row_number(r)
+        if row < 1:
+            raise ValueError(f"row number {r!r}")
+        self.col = 0
+        if row <= self.last_row and p.disorder is None:
+            p.disorder = (row, 0)
+        self.last_row = max(self.last_row, row)
+        if self.rows is not None:
+            if row in self.rows:
+                self.dup_rows.add(row)
+                self._duplicate(p.duplicate_rows, row)
+            else:
+                self.rows.add(row)
+                if p.cells + len(self.rows) > self.keep:
+                    self._forget()
+        if _true(attrs.get("hidden")) or (attrs.get("ht") in ("0", "0.0") and _true(attrs.get("customHeight"))):
+            p.hidden_rows.add(row)
+
+    def _forget(self) -> None:
+        """Too many rows and cells to remember: from here on duplicates cannot be told."""
+        self.cells = self.rows = None
+        self.p.positions_kept = False
 
     def _duplicate(self, listing: list, item) -> None:
         self.p.duplicates += 1
         if len(listing) < DUPLICATES_LISTED:
             listing.append(item)
+
+
+_SIMPLE_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_COLUMN_INDEX: dict[str, int] = {}
+
+
+def _cell_position(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference, as openpyxl reads it (``coordinate_to_tuple``; the
+    common form ``B18`` without calling it, which is most of the scan's time)."""
+    m = _SIMPLE_REF.fullmatch(ref)
+    if m is None:
+        return coordinate_to_tuple(ref)
+    letters = m[1]
+    col = _COLUMN_INDEX.get(letters)
+    if col is None:
+        col = _COLUMN_INDEX[letters] = coordinate_to_tuple(ref)[1]
+    return int(m[2]), col
 
 
 def _row_number(r: str) -> int:
