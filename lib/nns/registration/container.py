@@ -1,4 +1,6 @@
-"""The .xlsx container: size, zip, encryption, and what the workbook XML says about each sheet."""
+"""The .xlsx container: size, zip, encryption, Strict Open XML, and what the XML says about each
+sheet: visibility, merged cells, hidden rows and columns, and whether its rows and cells are
+stored in order (and none twice), which decides how :mod:`nns.registration.xlsx` reads it."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
-"""Reading and checking many registrations at once (in parallel processes when there are many)."""
+"""Reading and checking many registrations at once (in parallel processes when there are many),
+and what else lies in the registration folder."""
 from __future__ import annotations
 
 import logging

@@ -101,6 +101,7 @@ class Sheet:
     hidden_cols: set = field(default_factory=set)
     #: CSV: every non-empty row must have as many fields as the header row.
     strict_width: bool = False
+    #: The sheet broke off while read, or was refused before (as stored twice ...): its rows do not count.
     failed: bool = False
 
 

@@ -9,6 +9,7 @@ counts cannot be told.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -54,7 +55,9 @@ def read_xlsx(path: str | Path, instrument: Instrument, problems: ProblemList) -
                                         f"för att läsas i rätt ordning. {RESAVE}")
                 refused.add(p.name)
             by_reference = []
-        wb = load_workbook(path, read_only=not by_reference, data_only=False, keep_links=False, keep_vba=False)
+        with warnings.catch_warnings():  # full mode warns about parts it would drop on saving; nothing is saved
+            warnings.simplefilter("ignore", UserWarning)
+            wb = load_workbook(path, read_only=not by_reference, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl and the XML parser raise many kinds on broken files
         problems.error(name, None, None, damaged("Filen kan inte läsas som Excel-arbetsbok", exc, path))
         return None
