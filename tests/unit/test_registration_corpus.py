@@ -326,6 +326,8 @@ CASES = [
     Case("xml-entity-bomb-in-workbook", zipped(lambda parts: parts.__setitem__(
         "xl/workbook.xml", BILLION_LAUGHS.replace(b"worksheet", b"workbook"))), F, ("kan inte läsas", "säkerhetsskäl")),
     Case("bad-file-name", raw(lambda b: b, name="Jämtland 2022.xlsx"), "Jämtland 2022.xlsx", ("Filnamnet ska vara",)),
+    Case("full-width-year-in-file-name", raw(lambda b: b, name="２０２２_jamtland.xlsx"), "２０２２_jamtland.xlsx",
+         ("Filnamnet ska vara",)),
     Case("two-registrations-same-forbund-year", two_registrations, F, ("Två registreringar", "även 2022_jamtland")),
     Case("wrong-year-folder", raw(lambda b: b, folder="2021"), F, ("ligger i mappen 2021", "gäller år 2022")),
     Case("old-excel-format", raw(lambda b: OLE_MAGIC + b"\x00" * 4088, name="2022_jamtland.xls"), "2022_jamtland.xls",
