@@ -102,31 +102,40 @@ def _print_problems(problems, show_all: bool = False, file=None) -> None:
         print(f"{where}: … och {n} problem till av samma slag (visa alla med --alla).", file=file)
 
 
-def _expand(paths: list[str]) -> list[Path]:
-    """Files and CSV folders to check; a folder of registrations (a year, or all years) stands for its content."""
-    from nns.registration.files import registration_files
+def _expand(paths: list[str]) -> tuple[list[Path], list[Path]]:
+    """Files and CSV folders to check; a folder of registrations (a year, or all years) stands for its content.
+
+    Also returns the registration folders among them (folders of year folders): what else lies
+    in them is checked as ingest checks it.
+    """
+    from nns.registration.files import registration_files, year_folders
     from nns.registration.model import DIR_RE
 
-    out = []
+    out, roots = [], []
     for raw in paths:
         p = Path(raw)
         if p.is_dir() and not DIR_RE.match(p.name):
-            found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
-                           and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
-            found = found or registration_files(p)
+            if year_folders(p):
+                roots.append(p)
+                found = registration_files(p)
+            else:
+                found = sorted(q for q in p.iterdir() if not q.name.startswith((".", "~$"))
+                               and ((q.is_file() and q.suffix == ".xlsx") or (q.is_dir() and DIR_RE.match(q.name))))
             out.extend(found or [p])
         else:
             out.append(p)
-    return out
+    return out, roots
 
 
 def cmd_check(args) -> int:
     from nns.instrument import load_instrument
-    from nns.registration.read import check_files
+    from nns.registration.read import check_files, check_tree
 
     s = _settings(args)
-    paths = _expand(args.files)
+    paths, roots = _expand(args.files)
     regs, problems = check_files(paths, load_instrument(s.path("instrument")))
+    for root in roots:
+        check_tree(root, problems)
     _print_problems(problems.problems, show_all=args.alla)
     n_err, n_warn = len(problems.errors), len(problems.warnings)
     responses = sum(len(r) for reg in regs for r in reg.surveys.values())
@@ -144,7 +153,8 @@ def cmd_ingest(args) -> int:
     year = args.year
     try:
         layer, problems, regs = ingest(s.path("registration"), s.path("aggregated"),
-                                       load_instrument(s.path("instrument")), year=year)
+                                       load_instrument(s.path("instrument")), year=year,
+                                       drop_years=args.ta_bort_ar or ())
     except RegistrationError as exc:
         _print_problems(exc.problems, show_all=args.alla)
         n = len(exc.problems)
@@ -312,6 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("ingest", help="bygg det aggregerade datalagret från registreringsfilerna")
     i.add_argument("--year", type=int, help="bara detta år (övriga år behålls)")
+    i.add_argument("--ta-bort-ar", type=int, action="append", metavar="ÅR",
+                   help="ta bort ett år som finns i datalagret men inte längre har någon årsmapp (kan upprepas)")
     i.add_argument("--alla", action="store_true", help="visa alla problem (annars högst 30 per blad)")
     i.set_defaults(func=cmd_ingest)
 

@@ -65,6 +65,13 @@ class RenderError(NNSError):
     exit_code = 5
 
 
+class WriteError(NNSError):
+    """A file could not be written (read-only folder, no permission, full disk ...); nothing was
+    left half-written and no temporary file remains."""
+
+    exit_code = 7
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding in a registration file: where it is and what is wrong.

@@ -4,40 +4,94 @@ Every file the project writes goes through :func:`write_atomic`: the data go
 to a temporary file in the target's folder, are flushed to disk, and the
 temporary file is renamed over the target, so a reader sees the old file or
 the new one, never half of one.
+
+A write that the system refuses (a read-only folder, no permission, a full
+disk ...) raises :class:`nns.errors.WriteError` with the path and the reason in
+Swedish, and leaves no temporary file behind.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["write_atomic", "write_text", "stage", "unlink_quietly", "fsync_dir", "hard_link_backup", "file_hash"]
+from nns.errors import WriteError
+
+__all__ = ["write_atomic", "write_text", "stage", "unlink_quietly", "fsync_dir", "hard_link_backup", "file_hash",
+           "writing", "write_error"]
+
+_READ_ONLY = "Ge skrivrätt till mappen eller välj en annan mapp (nnsreport.toml)."
+_NO_SPACE = "Frigör utrymme på disken och försök igen."
+#: Why a write failed, and what to do, by errno.
+_REASONS = {
+    errno.EACCES: ("åtkomst nekad: mappen eller filen är skrivskyddad, eller du saknar behörighet", _READ_ONLY),
+    errno.EPERM: ("åtgärden är inte tillåten: mappen eller filen är skrivskyddad eller låst", _READ_ONLY),
+    errno.EROFS: ("filsystemet är skrivskyddat", _READ_ONLY),
+    errno.ENOSPC: ("disken är full", _NO_SPACE),
+    getattr(errno, "EDQUOT", -1): ("diskkvoten är slut", _NO_SPACE),
+    errno.EFBIG: ("filen blir för stor för filsystemet", _NO_SPACE),
+    errno.ENOENT: ("mappen finns inte", "Kontrollera sökvägen i inställningarna (nnsreport.toml)."),
+    errno.ENOTDIR: ("en del av sökvägen är en fil, inte en mapp", "Kontrollera sökvägen."),
+    errno.EISDIR: ("det finns redan en mapp med det namnet", "Flytta bort mappen eller välj ett annat namn."),
+    errno.ENAMETOOLONG: ("namnet är för långt", "Välj en kortare sökväg."),
+    errno.EIO: ("in- eller utmatningsfel på disken", "Kontrollera disken och försök igen."),
+}
+
+
+#: What the functions here promise when they fail: the target is as it was, no temporary file is left.
+UNCHANGED = "Inget skrevs till hälften."
+
+
+def write_error(exc: OSError, path, note: str = UNCHANGED) -> WriteError:
+    """The project's error for an OSError while writing ``path``, in Swedish."""
+    reason, advice = _REASONS.get(exc.errno, (None, "Kontrollera mappen och försök igen."))
+    if reason is None:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    code = errno.errorcode.get(exc.errno) if exc.errno else None
+    return WriteError(f"Kan inte skriva: {reason}{f' ({code})' if code else ''}. {advice} {note}".rstrip(),
+                      where=str(path))
+
+
+@contextlib.contextmanager
+def writing(path, note: str = UNCHANGED) -> Iterator[None]:
+    """Turn an OSError inside the block into :class:`WriteError` naming ``path`` (``note`` ends the
+    message: what state the failure left)."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(exc, path, note) from exc
 
 
 def stage(folder: Path, name: str, data: bytes) -> str:
     """Write ``data`` to a new temporary file next to ``folder/name``; return its path."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
+    with writing(Path(folder) / name):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o644)
+        except BaseException:
+            unlink_quietly(tmp)
+            raise
     return tmp
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
     tmp = stage(path.parent, path.name, data)
     try:
-        os.replace(tmp, path)
+        with writing(path):
+            os.replace(tmp, path)
     except BaseException:
         unlink_quietly(tmp)
         raise
@@ -49,9 +103,10 @@ def write_text(path: Path, text: str) -> None:
 
 
 def unlink_quietly(path) -> None:
+    """Remove a file if it is there; a file that cannot be removed is left (the caller's error counts)."""
     try:
         os.unlink(path)
-    except FileNotFoundError:
+    except OSError:
         pass
 
 
@@ -73,13 +128,18 @@ def hard_link_backup(target: Path) -> str | None:
     """A second name for ``target``'s current content (None when there is no target)."""
     if not target.exists():
         return None
-    fd, backup = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".bak")
-    os.close(fd)
-    os.unlink(backup)
-    try:
-        os.link(target, backup)
-    except OSError:  # a file system without hard links
-        shutil.copy2(target, backup)
+    with writing(target):
+        fd, backup = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".bak")
+        os.close(fd)
+        os.unlink(backup)
+        try:
+            os.link(target, backup)
+        except OSError:  # a file system without hard links
+            try:
+                shutil.copy2(target, backup)
+            except BaseException:
+                unlink_quietly(backup)
+                raise
     return backup
 
 

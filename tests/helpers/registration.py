@@ -4,12 +4,14 @@ tests/unit/test_registration_helpers.py checks the helpers themselves.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
 import shutil
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import openpyxl
 
@@ -66,6 +68,105 @@ def sheet_part(src: Path, title: str) -> str:
     return next(p.part for p in scan_workbook(src) if p.name == title)
 
 
+# --- sheet XML stored as other programs store it -------------------------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: The namespaces of a Strict Open XML workbook (in place of the transitional ones).
+STRICT_NAMESPACES = {
+    MAIN_NS: "http://purl.oclc.org/ooxml/spreadsheetml/main",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+        "http://purl.oclc.org/ooxml/officeDocument/relationships",
+}
+
+
+def edit_sheet_xml(title: str, fn, src: Path = BASE):
+    """A zip-part editor (for :func:`mutate_zip`): ``fn(sheet_data)`` rearranges the ``<row>`` and
+    ``<c>`` elements of the sheet called ``title`` (ElementTree elements, in stored order)."""
+    def edit(parts):
+        part = sheet_part(src, title)
+        ET.register_namespace("", MAIN_NS)
+        root = ET.fromstring(parts[part])
+        fn(root.find(f"{{{MAIN_NS}}}sheetData"))
+        parts[part] = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return edit
+
+
+def _row(sheet_data, number: int):
+    return next(r for r in sheet_data if r.get("r") == str(number))
+
+
+def reverse_rows(sheet_data) -> None:
+    """The data rows (from row 3) stored in reverse order, after the two header rows."""
+    rows = [r for r in sheet_data if int(r.get("r")) >= 3]
+    for r in rows:
+        sheet_data.remove(r)
+    sheet_data.extend(reversed(rows))
+
+
+def move_row(number: int, before: int | None = None):
+    """Row ``number`` stored at the end of the sheet data, or just before row ``before``."""
+    def fn(sheet_data):
+        row = _row(sheet_data, number)
+        sheet_data.remove(row)
+        if before is None:
+            sheet_data.append(row)
+        else:
+            sheet_data.insert(list(sheet_data).index(_row(sheet_data, before)), row)
+    return fn
+
+
+def move_cell(ref: str):
+    """Cell ``ref`` stored last in its row."""
+    def fn(sheet_data):
+        row = _row(sheet_data, int(re.sub(r"[A-Z]+", "", ref)))
+        cell = next(c for c in row if c.get("r") == ref)
+        row.remove(cell)
+        row.append(cell)
+    return fn
+
+
+def cell_into_row(ref: str, number: int):
+    """Cell ``ref`` stored inside the element of row ``number`` (its reference still says where it is)."""
+    def fn(sheet_data):
+        own = _row(sheet_data, int(re.sub(r"[A-Z]+", "", ref)))
+        cell = next(c for c in own if c.get("r") == ref)
+        own.remove(cell)
+        _row(sheet_data, number).append(cell)
+    return fn
+
+
+def duplicate_row(number: int, ref: str, value: str):
+    """A second ``<row r="number">`` right after the first, with cell ``ref`` holding ``value``."""
+    def fn(sheet_data):
+        row = _row(sheet_data, number)
+        twin = copy.deepcopy(row)
+        for c in twin:
+            if c.get("r") == ref:
+                c.find(f"{{{MAIN_NS}}}v").text = value
+        sheet_data.insert(list(sheet_data).index(row) + 1, twin)
+    return fn
+
+
+def duplicate_cell(ref: str, value: str):
+    """A second ``<c r="ref">`` in the same row, right after the first, holding ``value``."""
+    def fn(sheet_data):
+        row = _row(sheet_data, int(re.sub(r"[A-Z]+", "", ref)))
+        cell = next(c for c in row if c.get("r") == ref)
+        twin = copy.deepcopy(cell)
+        twin.find(f"{{{MAIN_NS}}}v").text = value
+        row.insert(list(row).index(cell) + 1, twin)
+    return fn
+
+
+def strict_namespaces(parts) -> None:
+    """The workbook as Excel saves it as "Strict Open XML Spreadsheet": other namespaces in every part."""
+    for name, data in parts.items():
+        if name.endswith((".xml", ".rels")):
+            for old, new in STRICT_NAMESPACES.items():
+                data = data.replace(old.encode(), new.encode())
+            parts[name] = data
+
+
 def to_csv_dir(src: Path, dst_dir: Path, delimiter: str = ",", encoding: str = "utf-8") -> Path:
     """The registration as a CSV folder, one file per sheet, laid out cell for cell."""
     wb = openpyxl.load_workbook(src, read_only=True)
@@ -104,9 +205,20 @@ def same_layer(a: dict, b: dict) -> bool:
     return all(a[k].reset_index(drop=True).equals(b[k].reset_index(drop=True)) for k in a)
 
 
+def copy_layer(dst: Path, years=None, src: Path = LAYER) -> Path:
+    """A copy of an aggregated layer (the committed one by default) holding only ``years`` (all: None)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in sorted(src.iterdir()):
+        lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+        keep = lines[:1] + [x for x in lines[1:] if years is None or int(x.split(",", 1)[0]) in years]
+        (dst / f.name).write_text("".join(keep), encoding="utf-8")
+    return dst
+
+
 def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int = 2022, layer: Path = LAYER):
     """Ingest a registration tree holding ``entries`` (each in its year folder) and OTHER
-    into a copy of ``layer`` (an aggregated layer: the committed one by default).
+    into a copy of ``layer`` (an aggregated layer: the committed one by default), restricted
+    to the tree's years (a full ingest refuses to drop the others).
 
     Returns (exception or None, layer bytes before, layer bytes after).
     """
@@ -114,7 +226,8 @@ def isolated_ingest(tmp_path: Path, instrument, entries: list[Path], year: int =
     out = tmp_path / "ingest_aggregated"
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(layer, out)
+    years = {year} | {int(e.parent.name) for e in entries if e.parent.name.isdigit()}
+    copy_layer(out, years, layer)
     ydir = reg / str(year)
     ydir.mkdir(parents=True, exist_ok=True)
     if not (ydir / OTHER.name).exists():

@@ -20,10 +20,15 @@ from helpers.registration import (
     BASE,
     BASE_NAME,
     OTHER,
+    duplicate_cell,
+    duplicate_row,
+    edit_sheet_xml,
     isolated_ingest,
     mutate_xlsx,
     mutate_zip,
+    reverse_rows,
     sheet_part,
+    strict_namespaces,
     to_csv_dir,
 )
 from nns.cli import main as cli
@@ -211,6 +216,7 @@ CASES = [
     Case("boolean", xlsx(setv("Personal", "D17", True)), f"{F}, Personal!D17", ("sanningsvärdet SANT", "heltal 1–6")),
     Case("formula", xlsx(setv("Personal", "D17", "=2+2")), f"{F}, Personal!D17", ("formel", "=2+2")),
     Case("excel-error", xlsx(setv("Personal", "D17", "#N/A")), f"{F}, Personal!D17", ("felvärde #N/A",)),
+    Case("full-width-digit", xlsx(setv("Personal", "D17", "５")), f"{F}, Personal!D17", ("'５'", "där ett tal ska stå")),
     # --- Ja/Nej ---------------------------------------------------------------------------
     Case("yes", xlsx(setv("Deltagare avslut", "J4", "Yes")), f"{F}, 'Deltagare avslut'!J4", ("'Yes'", "Ja, Nej eller tomt")),
     Case("one-for-ja", xlsx(setv("Deltagare avslut", "J4", 1)), f"{F}, 'Deltagare avslut'!J4", ("Ogiltigt svar 1", "1/0", "Ja, Nej")),
@@ -303,6 +309,16 @@ CASES = [
          ("20 971 521 byte", "största tillåtna storlek är 20 MB")),
     Case("zip-bomb", raw(lambda b: b), F, ("uppackat", "högst 0 MB"), patch={"MAX_UNPACKED_BYTES": 1000}),
     Case("no-workbook-part", zipped(lambda parts: parts.pop("xl/workbook.xml")), F, ("saknar en Excel-arbetsbok",)),
+    Case("strict-open-xml", zipped(strict_namespaces), F,
+         ("Strikt Open XML", "spara den som vanlig 'Excel-arbetsbok (.xlsx)'")),
+    # --- rows and cells as some other programs store them (docs/registreringsfil.md) ----------------
+    Case("row-stored-twice", zipped(edit_sheet_xml("Personal", duplicate_row(18, "C18", "6"))), f"{F}, bladet Personal",
+         ("Rad 18 finns två gånger", "vilken som gäller", "Kontrollera rad 18", "spara om den")),
+    Case("cell-stored-twice", zipped(edit_sheet_xml("Personal", duplicate_cell("C18", "6"))), f"{F}, Personal!C18",
+         ("Cellen C18 finns två gånger", "vilken som gäller", "spara om den")),
+    Case("out-of-order-and-too-large", zipped(edit_sheet_xml("Personal", reverse_rows)), f"{F}, bladet Personal",
+         ("lagrade i oordning", "rad 37 kommer efter", "för många celler (436)", "spara om den"),
+         patch={"MAX_CELLS_REORDERED": 100}),
     Case("broken-sheet-xml", zipped(replace_part("Personal", lambda b: b[: len(b) // 2])), f"{F}, bladet Personal",
          ("kan inte läsas", "skadad")),
     Case("xml-entity-bomb-in-sheet", zipped(replace_part("Personal", lambda b: BILLION_LAUGHS)), F,
@@ -310,6 +326,8 @@ CASES = [
     Case("xml-entity-bomb-in-workbook", zipped(lambda parts: parts.__setitem__(
         "xl/workbook.xml", BILLION_LAUGHS.replace(b"worksheet", b"workbook"))), F, ("kan inte läsas", "säkerhetsskäl")),
     Case("bad-file-name", raw(lambda b: b, name="Jämtland 2022.xlsx"), "Jämtland 2022.xlsx", ("Filnamnet ska vara",)),
+    Case("full-width-year-in-file-name", raw(lambda b: b, name="２０２２_jamtland.xlsx"), "２０２２_jamtland.xlsx",
+         ("Filnamnet ska vara",)),
     Case("two-registrations-same-forbund-year", two_registrations, F, ("Två registreringar", "även 2022_jamtland")),
     Case("wrong-year-folder", raw(lambda b: b, folder="2021"), F, ("ligger i mappen 2021", "gäller år 2022")),
     Case("old-excel-format", raw(lambda b: OLE_MAGIC + b"\x00" * 4088, name="2022_jamtland.xls"), "2022_jamtland.xls",
@@ -319,6 +337,8 @@ CASES = [
          ("Svaret 7", "utanför skalan")),
     Case("csv-text-with-space", csv_dir(edit_csv("Deltagare pågående.csv", 9, "E", "4 ")),
          f"{D}, 'Deltagare pågående.csv'!E9", ("'4 '", "text, inte ett tal")),
+    Case("csv-full-width-digit", csv_dir(edit_csv("Personal.csv", 17, "D", "５")), f"{D}, Personal.csv!D17",
+         ("'５'", "där ett tal ska stå")),
     Case("csv-decimal-comma", csv_dir(edit_csv("Personal.csv", 17, "D", "3,5"), delimiter=";"), f"{D}, Personal.csv!D17",
          ("3.5", "inget heltal")),
     Case("csv-not-utf8", csv_dir(lambda d: (d / "Personal.csv").write_bytes(

@@ -35,7 +35,7 @@ def test_csv_export_reads_the_same(tmp_path, instrument):
 
 @pytest.mark.parametrize("delimiter", [",", ";"])
 def test_isolated_ingest_writes_when_clean(tmp_path, instrument, delimiter):
-    d = to_csv_dir(BASE, tmp_path / "src" / BASE.stem, delimiter=delimiter)
+    d = to_csv_dir(BASE, tmp_path / "src" / "2022" / BASE.stem, delimiter=delimiter)
     exc, before, after = isolated_ingest(tmp_path, instrument, [d])
     assert exc is None
     assert before != after  # a clean tree replaces the layer (here: with just two förbund)

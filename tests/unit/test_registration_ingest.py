@@ -2,15 +2,19 @@
 layer byte for byte, and writing the layer is atomic."""
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from helpers.registration import BASE, DEMO, LAYER, OTHER, layer_bytes, mutate_xlsx
+from helpers.registration import BASE, DEMO, LAYER, OTHER, copy_layer, layer_bytes, mutate_xlsx, to_csv_dir
 from nns.cli import main as cli
-from nns.errors import DataError, RegistrationError
+from nns.errors import DataError, RegistrationError, WriteError
+from nns.fsio import write_atomic
 from nns.registration import aggregate as aggregate_mod
 from nns.registration import read as read_mod
 from nns.registration import xlsx as xlsx_mod
@@ -72,8 +76,7 @@ def small_tree(tmp_path):
     reg.mkdir(parents=True)
     shutil.copy(BASE, reg / BASE.name)
     shutil.copy(OTHER, reg / OTHER.name)
-    out = tmp_path / "aggregated"
-    shutil.copytree(LAYER, out)
+    out = copy_layer(tmp_path / "aggregated", {2022})  # the tree's years: a full ingest keeps no other
     return tmp_path / "registration", out
 
 
@@ -90,7 +93,7 @@ def test_crash_while_renaming_restores_the_old_files(small_tree, instrument, mon
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky_replace)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(WriteError, match="simulated.*det aggregerade datalagret är oförändrat"):
         ingest(reg, out, instrument)
     assert layer_bytes(out) == before  # byte-identical, and no temporary or backup files left
     assert len(calls) >= 3  # the rollback renamed the first file back
@@ -248,3 +251,235 @@ def test_ingest_one_year_with_a_broken_layer(tmp_path, instrument):
     with pytest.raises(DataError, match="kan inte läsas"):
         ingest(tmp_path / "registration", out, instrument, year=2022)
     assert layer_bytes(out) == before
+
+
+# --- only year folders hold registrations ------------------------------------------------------
+
+THIRD = DEMO / "2022" / "2022_arvika-eda.xlsx"   # a registration the small tree does not have
+
+
+def _copy_into(reg: Path, where: str) -> None:
+    target = reg / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.name.endswith(".xlsx"):
+        shutil.copy(THIRD, target)
+    elif target.suffix:
+        target.write_text("anteckningar\n", encoding="utf-8")
+    else:
+        to_csv_dir(THIRD, target)
+
+
+# (what, where it is put in the registration folder, the problem's location, its words)
+MISPLACED = [
+    ("a folder of incoming files", "inkommande/2022_arvika-eda.xlsx", "registration/inkommande/",
+     ("Mappen läses inte", "bara årsmappar", "innehåller 1 fil", "till sin årsmapp")),
+    ("a CSV registration in an archive folder", "arkiv/2022_arvika-eda", "registration/arkiv/",
+     ("Mappen läses inte", "innehåller 8 filer")),
+    ("a year folder in full-width digits", "２０２２/2022_arvika-eda.xlsx", "registration/２０２２/",
+     ("Mappen läses inte", "fyra siffror")),
+    ("a two-digit year folder", "22/2022_arvika-eda.xlsx", "registration/22/", ("Mappen läses inte",)),
+    ("a registration beside the year folders", "2022_arvika-eda.xlsx", "registration/2022_arvika-eda.xlsx",
+     ("Filen läses inte", "bara årsmappar finnas", "<år>/<år>_<förbund>.xlsx")),
+    ("a note beside the year folders", "läsmig.txt", "registration/läsmig.txt", ("Filen läses inte",)),
+]
+
+
+@pytest.mark.parametrize("what, where, location, words", MISPLACED, ids=[m[0] for m in MISPLACED])
+def test_anything_but_year_folders_in_the_registration_folder_is_refused(what, where, location, words, small_tree,
+                                                                        instrument, capsys):
+    reg, out = small_tree
+    _copy_into(reg, where)
+    before = layer_bytes(out)
+    with pytest.raises(RegistrationError) as exc:
+        ingest(reg, out, instrument)
+    found = [str(p) for p in exc.value.problems if str(p).startswith(location + ": ")]
+    assert len(found) == 1 and all(w in found[0] for w in words), "\n".join(map(str, exc.value.problems))
+    assert layer_bytes(out) == before
+    # `check` on the registration folder reports it too
+    assert cli(["check", str(reg)]) == 3
+    assert found[0] in capsys.readouterr().out
+
+
+# --- a year that is in the layer but has no folder -----------------------------------------
+
+@pytest.fixture
+def two_year_layer(small_tree):
+    """The small tree (2022 only) and a layer holding 2021 and 2022."""
+    reg, out = small_tree
+    shutil.rmtree(out)
+    return reg, copy_layer(out, {2021, 2022})
+
+
+def _years(out: Path) -> set[int]:
+    return {int(line.split(",", 1)[0]) for line in (out / "responses.csv").read_text().splitlines()[1:]}
+
+
+@pytest.mark.parametrize("empty_folder", [False, True], ids=["no folder", "an empty folder"])
+def test_full_ingest_refuses_to_drop_a_year_that_lost_its_folder(empty_folder, two_year_layer, instrument, capsys):
+    reg, out = two_year_layer
+    if empty_folder:
+        (reg / "2021").mkdir()
+    before = layer_bytes(out)
+    with pytest.raises(RegistrationError) as exc:
+        ingest(reg, out, instrument)
+    assert [str(p) for p in exc.value.problems] == [
+        f"registration/2021: Året 2021 finns i det aggregerade datalagret ({out}) men har ingen årsmapp med "
+        f"registreringar ({reg / '2021'}/). En fullständig inläsning skulle ta bort året ur datalagret. Lägg "
+        "tillbaka årets registreringar, eller kör 'nnsreport ingest --ta-bort-ar 2021' om året ska tas bort."]
+    assert layer_bytes(out) == before
+    code = cli(["--config", str(_settings_file(reg.parent, reg, out)), "ingest"])
+    assert code == 3 and "Inget skrevs; det aggregerade datalagret är oförändrat." in capsys.readouterr().out
+    assert layer_bytes(out) == before
+
+
+def test_ta_bort_ar_drops_the_year_from_the_layer(two_year_layer, caplog):
+    reg, out = two_year_layer
+    caplog.set_level(logging.INFO)
+    code = cli(["--config", str(_settings_file(reg.parent, reg, out)), "ingest", "--ta-bort-ar", "2021"])
+    assert code == 0
+    assert _years(out) == {2022}
+    assert "Året 2021 togs bort ur det aggregerade datalagret." in caplog.text
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--ta-bort-ar", "2022"], "--ta-bort-ar 2022: året har registreringar i"),
+    (["--ta-bort-ar", "2019"], "--ta-bort-ar 2019: året finns inte i det aggregerade datalagret"),
+    (["--ta-bort-ar", "2021", "--year", "2022"], "--ta-bort-ar gäller en fullständig inläsning"),
+], ids=["a year that has registrations", "a year not in the layer", "with --year"])
+def test_ta_bort_ar_is_refused_where_it_does_not_apply(args, words, two_year_layer, capsys):
+    reg, out = two_year_layer
+    before = layer_bytes(out)
+    code = cli(["--config", str(_settings_file(reg.parent, reg, out)), "ingest", *args])
+    assert code == 2
+    assert words in capsys.readouterr().err
+    assert layer_bytes(out) == before
+
+
+# --- writes the system refuses -------------------------------------------------------------------
+# The tests run as root, and root may write into a read-only folder (chmod does not stop it), and
+# no read-only bind mount is at hand: the system's refusals are raised at the call that meets them
+# (mkstemp in a read-only folder, a rename, a hard link), and a full disk is the real one: the
+# temporary file's descriptor is pointed at /dev/full, whose writes fail with ENOSPC.
+
+def refuse(monkeypatch, module, name, err, where=None, after=0):
+    """``module.name`` raises OSError(err) (for paths under ``where``), from its ``after``+1-th call on."""
+    real = getattr(module, name)
+    calls = []
+
+    def fake(*args, **kwargs):
+        calls.append(args)
+        path = str(kwargs.get("dir") or (args[0] if args else ""))
+        if len(calls) > after and (where is None or path.startswith(str(where))):
+            raise OSError(err, os.strerror(err), path)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, fake)
+
+
+def full_disk(monkeypatch, module=None, name=None, err=None, where=None):
+    """Every file opened by fsio from a descriptor writes to /dev/full."""
+    real = os.fdopen
+
+    def fdopen(fd, *args, **kwargs):
+        full = os.open("/dev/full", os.O_WRONLY)
+        os.dup2(full, fd)
+        os.close(full)
+        return real(fd, *args, **kwargs)
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+def backup_on_full_disk(monkeypatch, module=None, name=None, err=None, where=None):
+    """No hard links here, and the copy that replaces one fills the disk half way."""
+    refuse(monkeypatch, os, "link", errno.EXDEV)
+
+    def copy2(src, dst, **kwargs):
+        Path(dst).write_bytes(Path(src).read_bytes()[:100])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+    monkeypatch.setattr(shutil, "copy2", copy2)
+
+
+# (what, how the system refuses, the words of the message)
+REFUSALS = [
+    ("a read-only folder", lambda m, out: refuse(m, tempfile, "mkstemp", errno.EACCES, out),
+     ("Kan inte skriva: åtkomst nekad", "(EACCES)", "Ge skrivrätt till mappen")),
+    ("a read-only file system", lambda m, out: refuse(m, tempfile, "mkstemp", errno.EROFS, out),
+     ("filsystemet är skrivskyddat (EROFS)",)),
+    ("a full disk", lambda m, out: full_disk(m), ("Kan inte skriva: disken är full (ENOSPC)", "Frigör utrymme")),
+    ("a full disk while keeping the old files", lambda m, out: backup_on_full_disk(m), ("disken är full (ENOSPC)",)),
+    ("a refused rename", lambda m, out: refuse(m, os, "replace", errno.EACCES, out),
+     ("åtkomst nekad", "(EACCES)")),
+    ("a quota exceeded", lambda m, out: refuse(m, tempfile, "mkstemp", errno.EDQUOT, out, after=2),
+     ("diskkvoten är slut (EDQUOT)",)),
+]
+
+
+@pytest.mark.parametrize("what, refusal, words", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_a_refused_write_of_the_layer_is_a_clear_error_that_leaves_nothing_behind(what, refusal, words, small_tree,
+                                                                                  instrument, monkeypatch, capsys):
+    reg, out = small_tree
+    before = layer_bytes(out)
+    cfg = _settings_file(reg.parent, reg, out)
+    refusal(monkeypatch, out)
+    with pytest.raises(WriteError) as exc:
+        ingest(reg, out, instrument)
+    text = str(exc.value)
+    assert text.startswith(str(out)) and all(w in text for w in words), text
+    assert text.endswith("Inget skrevs; det aggregerade datalagret är oförändrat.")
+    assert sorted(os.listdir(out)) == ["answers.csv", "populations.csv", "responses.csv"]  # no .tmp, no .bak
+    assert layer_bytes(out) == before
+    monkeypatch.undo()        # the same refusal, met by the command line
+    refusal(monkeypatch, out)
+    code = cli(["--config", str(cfg), "ingest"])
+    printed = capsys.readouterr()
+    assert code == WriteError.exit_code == 7
+    assert f"Fel: {text}" in printed.err and "Traceback" not in printed.out + printed.err
+    assert layer_bytes(out) == before and sorted(os.listdir(out)) == ["answers.csv", "populations.csv",
+                                                                       "responses.csv"]
+
+
+def test_a_rollback_that_fails_too_says_the_layer_may_be_mixed(small_tree, instrument, monkeypatch):
+    """The second rename fails, and so does putting the first file back: the message must not promise
+    an unchanged layer (the next ingest repairs it)."""
+    reg, out = small_tree
+    refuse(monkeypatch, os, "replace", errno.EIO, out, after=1)
+    with pytest.raises(WriteError) as exc:
+        ingest(reg, out, instrument)
+    assert "in- eller utmatningsfel" in str(exc.value) and "kan vara blandat" in str(exc.value)
+    assert "oförändrat" not in str(exc.value)
+    assert not [n for n in os.listdir(out) if n.endswith((".tmp", ".bak"))]
+
+
+def test_the_layer_folder_that_cannot_be_created_is_a_clear_error(small_tree, instrument, monkeypatch):
+    reg, out = small_tree
+    shutil.rmtree(out)
+    refuse(monkeypatch, os, "mkdir", errno.EACCES, out)
+    with pytest.raises(WriteError, match="åtkomst nekad") as exc:
+        ingest(reg, out, instrument)
+    assert exc.value.where == str(out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("what, refusal, words", REFUSALS[:3] + REFUSALS[4:5], ids=[r[0] for r in REFUSALS[:3] + REFUSALS[4:5]])
+def test_a_refused_write_of_any_file_keeps_the_old_file_and_leaves_nothing_behind(what, refusal, words, tmp_path,
+                                                                                  monkeypatch):
+    """The same for every file written through fsio (reports, figures, templates)."""
+    folder = tmp_path / "utdata"
+    folder.mkdir()
+    target = folder / "rapport.html"
+    target.write_bytes(b"<p>gammal</p>")
+    refusal(monkeypatch, folder)
+    with pytest.raises(WriteError) as exc:
+        write_atomic(target, b"<p>ny</p>" * 10_000)
+    assert str(exc.value).startswith(f"{target}: Kan inte skriva: ") and all(w in str(exc.value) for w in words)
+    assert str(exc.value).endswith("Inget skrevs till hälften.")
+    assert os.listdir(folder) == ["rapport.html"] and target.read_bytes() == b"<p>gammal</p>"
+
+
+def test_a_template_into_a_read_only_folder_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "mallar"
+    out.mkdir()
+    refuse(monkeypatch, tempfile, "mkstemp", errno.EACCES, out)
+    code = cli(["template", "--forbund", "Väst", "--year", "2022", str(out / "2022_vast.xlsx")])
+    printed = capsys.readouterr()
+    assert code == 7
+    assert f"Fel: {out / '2022_vast.xlsx'}: Kan inte skriva: åtkomst nekad" in printed.err
+    assert "Traceback" not in printed.out + printed.err and os.listdir(out) == []

@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from nns.fsio import fsync_dir, hard_link_backup, stage, unlink_quietly
+from nns.errors import WriteError
+from nns.fsio import fsync_dir, hard_link_backup, stage, unlink_quietly, write_error
 from nns.instrument import Instrument
 from nns.registration.model import Registration
 from nnsreport import MISSING, NO, NO_GROUP, YES
+
+#: How a failed write left the layer (the end of the WriteError's message).
+UNCHANGED_LAYER = "Inget skrevs; det aggregerade datalagret är oförändrat."
+MIXED_LAYER = ("Det aggregerade datalagret kunde inte återställas helt och kan vara blandat; kör 'nnsreport ingest' "
+               "igen när felet är åtgärdat.")
 
 #: The aggregated layer's files: key -> (file name, columns).
 AGGREGATED_FILES = {
@@ -117,31 +123,26 @@ def write_layer(layer: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Pat
     restored. A crash while the data are written leaves the old files as they
     were; only a hard kill between the (three, immediate) renames can leave a
     mix, which the next ``nnsreport ingest`` repairs.
+
+    A write the system refuses (read-only folder, full disk ...) raises
+    :class:`~nns.errors.WriteError` saying so; no temporary or backup file is left.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     backups: dict[Path, str | None] = {}
-    replaced: list[Path] = []
     try:
-        for key, (name, columns) in AGGREGATED_FILES.items():
-            data = layer[key][columns].to_csv(index=False, lineterminator="\n").encode("utf-8")
-            staged.append((stage(out, name, data), out / name))
-        for _, target in staged:
-            backups[target] = hard_link_backup(target)
         try:
-            for tmp, target in staged:
-                os.replace(tmp, target)
-                replaced.append(target)
-        except BaseException:
-            for target in reversed(replaced):
-                backup = backups.get(target)
-                if backup is not None:
-                    os.replace(backup, target)
-                    backups[target] = None
-                else:
-                    unlink_quietly(target)
-            raise
+            out.mkdir(parents=True, exist_ok=True)
+            for key, (name, columns) in AGGREGATED_FILES.items():
+                data = layer[key][columns].to_csv(index=False, lineterminator="\n").encode("utf-8")
+                staged.append((stage(out, name, data), out / name))
+            for _, target in staged:
+                backups[target] = hard_link_backup(target)
+        except WriteError as exc:   # from fsio (caused by an OSError): said for the layer
+            raise write_error(exc.__cause__, exc.where, UNCHANGED_LAYER) from exc.__cause__
+        except OSError as exc:
+            raise write_error(exc, out, UNCHANGED_LAYER) from exc
+        _replace_all(staged, backups, out)
         fsync_dir(out)
     finally:
         for tmp, _ in staged:
@@ -151,3 +152,26 @@ def write_layer(layer: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Pat
                 unlink_quietly(backup)
     return [t for _, t in staged]
 
+
+def _replace_all(staged: list[tuple[str, Path]], backups: dict[Path, str | None], out: Path) -> None:
+    """Rename every staged file over its target; on any failure put back the targets already replaced."""
+    replaced: list[Path] = []
+    target = out
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+            replaced.append(target)
+    except BaseException as exc:
+        try:
+            for done in reversed(replaced):
+                backup = backups.get(done)
+                if backup is not None:
+                    os.replace(backup, done)
+                    backups[done] = None
+                else:
+                    unlink_quietly(done)
+        except OSError as again:
+            raise write_error(again, out, MIXED_LAYER) from again
+        if isinstance(exc, OSError):
+            raise write_error(exc, target, UNCHANGED_LAYER) from exc
+        raise

@@ -32,9 +32,10 @@ from nns.registration.model import DIR_RE, INFO_SHEET, INSTRUCTIONS_SHEET, MAX_F
 from nns.registration.sheets import Reporter, Sheet, Unreadable, read_sheets
 from nns.registration.values import clean
 
-_INT_RE = re.compile(r"[+-]?\d+")
-_DEC_POINT_RE = re.compile(r"[+-]?\d+\.\d+")
-_DEC_COMMA_RE = re.compile(r"[+-]?\d+,\d+")
+# ASCII digits only (not \d, which matches every Unicode digit): a full-width '５' is text, as in Excel.
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_DEC_POINT_RE = re.compile(r"[+-]?[0-9]+\.[0-9]+")
+_DEC_COMMA_RE = re.compile(r"[+-]?[0-9]+,[0-9]+")
 #: Words of the header rows, used to tell which separator a file uses.
 _HEADER_WORDS = {"enkät nr", "enkät", "kön", "anställning", "målpopulation", "undersökt population",
                  "samordningsförbund", "år"}
@@ -45,6 +46,8 @@ def csv_value(field: str, delimiter: str = ","):
 
     >>> csv_value(""), csv_value("4"), csv_value("3.5"), csv_value("3,5", ";"), csv_value("4 "), csv_value("Ja")
     (None, 4, 3.5, 3.5, '4 ', 'Ja')
+    >>> csv_value("５"), csv_value("٤")
+    ('５', '٤')
     """
     if field == "":
         return None
@@ -79,7 +82,7 @@ def _delimiter(text: str) -> str:
         except csv.Error:
             return (-1, 0)
         known = sum(1 for row in rows for f in row
-                    if " ".join(f.split()).casefold() in _HEADER_WORDS or re.fullmatch(r"(?i)fråga \d+", f.strip()))
+                    if " ".join(f.split()).casefold() in _HEADER_WORDS or re.fullmatch(r"(?i)fråga [0-9]+", f.strip()))
         return (known, head[0].count(d) if head else 0)
 
     return max((",", ";"), key=score)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from nns.errors import DataError, Problem, ProblemList, RegistrationError
+from nns.errors import ConfigError, DataError, Problem, ProblemList, RegistrationError
 from nns.instrument import Instrument
 from nns.registration.aggregate import AGGREGATED_FILES, aggregate, write_layer
-from nns.registration.files import SPREADSHEET_SUFFIXES, registration_files, stray_files
+from nns.registration.files import registration_files
 from nns.registration.model import INFO_SHEET, Registration
-from nns.registration.read import check_files
+from nns.registration.read import check_files, check_tree
 from nns.registration.values import clean
 from nnsreport import slug
 
@@ -39,27 +39,74 @@ def _other_years(f: Path, columns: list[str], year: int) -> pd.DataFrame:
                         where=str(f)) from None
 
 
+def layer_years(out_dir: str | Path) -> set[int] | None:
+    """The years in the aggregated layer's files (none when there is no layer yet; None when a
+    file cannot be read)."""
+    years: set[int] = set()
+    for fname, _ in AGGREGATED_FILES.values():
+        f = Path(out_dir) / fname
+        if not f.exists():
+            continue
+        try:
+            years.update(int(y) for y in pd.read_csv(f, usecols=["year"])["year"].unique())
+        except Exception:
+            return None
+    return years
+
+
+def _vanished_years(registration_dir: Path, out_dir: Path, paths: list[Path], drop: set[int],
+                    problems: ProblemList) -> set[int]:
+    """Years in the layer without registrations: each an error unless ``drop`` names it.
+
+    Returns the years that will be dropped. ``drop`` naming a year that is not in the layer,
+    or one that has registrations, is a mistake (ConfigError).
+    """
+    have = {int(p.parent.name) for p in paths}
+    old = layer_years(out_dir)
+    if old is None:
+        problems.warning(str(out_dir), None, None,
+                         "Det befintliga aggregerade datalagret kan inte läsas; det byggs om från registreringarna, "
+                         "utan kontroll av om något år försvinner ur det.")
+        old = set()
+    for y in sorted(drop):
+        if y in have:
+            raise ConfigError(f"--ta-bort-ar {y}: året har registreringar i {registration_dir / str(y)}, så det tas "
+                              "inte bort. Flytta först bort årets mapp om året ska tas bort ur datalagret.")
+        if y not in old:
+            raise ConfigError(f"--ta-bort-ar {y}: året finns inte i det aggregerade datalagret ({out_dir}); det finns "
+                              f"inget att ta bort. År i datalagret: {', '.join(map(str, sorted(old))) or 'inga'}.")
+    for y in sorted(old - have - drop):
+        problems.error(f"{registration_dir.name}/{y}", None, None,
+                       f"Året {y} finns i det aggregerade datalagret ({out_dir}) men har ingen årsmapp med "
+                       f"registreringar ({registration_dir / str(y)}/). En fullständig inläsning skulle ta bort året "
+                       f"ur datalagret. Lägg tillbaka årets registreringar, eller kör 'nnsreport ingest "
+                       f"--ta-bort-ar {y}' om året ska tas bort.")
+    return old & drop
+
+
 def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instrument,
-           year: int | None = None) -> tuple[dict, ProblemList, list[Registration]]:
+           year: int | None = None, drop_years=()) -> tuple[dict, ProblemList, list[Registration]]:
     """Check all registration files and, when none has errors, write the aggregated layer.
 
     With ``year``, only that year's files are read and the layer's other years
-    are kept. Nothing is written when any file has errors (RegistrationError);
-    the layer's files are replaced all together or not at all (:func:`write_layer`).
+    are kept. Without it, every year of the layer must still have registrations,
+    except the years in ``drop_years``, which leave the layer. Nothing is written
+    when any file has errors (RegistrationError); the layer's files are replaced
+    all together or not at all (:func:`write_layer`).
     """
+    registration_dir, out_dir = Path(registration_dir), Path(out_dir)
+    drop = set(drop_years)
+    if drop and year is not None:
+        raise ConfigError("--ta-bort-ar gäller en fullständig inläsning av alla år; använd den utan --year.")
     paths = registration_files(registration_dir, year)
+    problems = ProblemList()
+    dropped = set() if year is not None else _vanished_years(registration_dir, out_dir, paths, drop, problems)
     if not paths:
         raise RegistrationError([Problem(str(registration_dir), None, None,
                                          f"Inga registreringsfiler hittades{f' för {year}' if year else ''}.")])
-    regs, problems = check_files(paths, instrument)
-    for p in stray_files(registration_dir, year):
-        where = f"{p.parent.name}/{p.name}"
-        if p.suffix.lower() in SPREADSHEET_SUFFIXES:
-            problems.error(where, None, None, "Filen läses inte: bara <år>_<förbund>.xlsx-filer (och CSV-mappar) "
-                                              "i årets mapp läses. Spara den som Excel-arbetsbok (.xlsx) med rätt "
-                                              "namn i rätt mapp, eller flytta bort den.")
-        else:
-            problems.warning(where, None, None, "Filen är ingen registreringsfil och ignoreras.")
+    regs, found = check_files(paths, instrument)
+    problems.problems.extend(found.problems)
+    check_tree(registration_dir, problems, year)
     kept: dict[str, pd.DataFrame] = {}
     if year is not None:
         for key, (fname, columns) in AGGREGATED_FILES.items():
@@ -82,6 +129,8 @@ def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instru
         merged = pd.concat([old, layer[key]], ignore_index=True)
         layer[key] = merged.sort_values(["year"], kind="stable").reset_index(drop=True)
     write_layer(layer, out_dir)
+    for y in sorted(dropped):
+        logger.info("Året %s togs bort ur det aggregerade datalagret.", y)
     logger.info("Skrev det aggregerade datalagret till %s från %d filer.", out_dir, len(regs))
     return layer, problems, regs
 

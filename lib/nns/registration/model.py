@@ -37,6 +37,10 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 1_048_576
 #: Cells (row lengths summed) read per sheet at most: a few thousand responses need a tiny fraction.
 MAX_CELLS = 20_000_000
+#: Cells (in all sheets) of a workbook whose rows or cells are stored out of order, at most: such a
+#: workbook is read whole into memory to place every cell by its reference (openpyxl's full mode takes
+#: some 370 bytes and 12 µs a cell); a registration of 30 000 responses fits.
+MAX_CELLS_REORDERED = 500_000
 #: A data row after at least this many empty rows gets a warning.
 GAP_WARNING_ROWS = 20
 #: From this year the förbund report målpopulation and undersökt population.
@@ -47,8 +51,8 @@ TEMPLATE_ROWS = 1000
 #: Besides letters, digits and spaces, a förbund's name may hold these (it is the key in the data).
 NAME_PUNCTUATION = "()-–,/.&'"
 
-FILE_RE = re.compile(r"^(?P<year>\d{4})_(?P<slug>[a-z0-9-]+)\.xlsx$")
-DIR_RE = re.compile(r"^(?P<year>\d{4})_(?P<slug>[a-z0-9-]+)$")
+FILE_RE = re.compile(r"^(?P<year>[0-9]{4})_(?P<slug>[a-z0-9-]+)\.xlsx$")
+DIR_RE = re.compile(r"^(?P<year>[0-9]{4})_(?P<slug>[a-z0-9-]+)$")
 
 
 def file_name(forbund: str, year: int) -> str:

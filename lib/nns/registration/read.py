@@ -1,16 +1,17 @@
-"""Reading and checking many registrations at once (in parallel processes when there are many)."""
+"""Reading and checking many registrations at once (in parallel processes when there are many),
+and what else lies in the registration folder."""
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
-import re
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from nns.errors import Problem, ProblemList
 from nns.instrument import Instrument
 from nns.registration.csvdir import read_csv_registration
+from nns.registration.files import SPREADSHEET_SUFFIXES, YEAR_DIR_RE, misplaced, stray_files
 from nns.registration.model import INFO_SHEET, Registration
 from nns.registration.values import clean
 from nns.registration.xlsx import read_xlsx
@@ -89,7 +90,7 @@ def check_files(paths: list[Path], instrument: Instrument) -> tuple[list[Registr
         reg.path = str(p)
         regs.append(reg)
         folder = p.parent.name
-        if re.fullmatch(r"\d{4}", folder) and int(folder) != reg.year:
+        if YEAR_DIR_RE.fullmatch(folder) and int(folder) != reg.year:
             problems.error(_name(p), None, None, f"{'Mappen' if p.is_dir() else 'Filen'} ligger i mappen {folder} "
                                                  f"men gäller år {reg.year}. Flytta den till mappen {reg.year}.")
     first: dict[tuple, Registration] = {}
@@ -112,3 +113,31 @@ def check_files(paths: list[Path], instrument: Instrument) -> tuple[list[Registr
         by_slug.setdefault(s, reg.forbund)
     return regs, problems
 
+
+def check_tree(registration_dir: str | Path, problems: ProblemList, year: int | None = None) -> None:
+    """What lies in the registration folder besides registrations: everything directly in it
+    that is not a year folder is an error; in a year folder, other spreadsheets are errors and
+    other files warnings."""
+    d = Path(registration_dir)
+    for p in misplaced(d):
+        where = f"{d.name}/{clean(p.name)}"
+        if p.is_dir():
+            n = sum(1 for f in p.rglob("*") if f.is_file())
+            problems.error(where + "/", None, None,
+                           f"Mappen läses inte: i registreringsmappen ({d}) läses bara årsmappar som heter som ett "
+                           f"år med fyra siffror (till exempel {d}/2022/). Mappen innehåller {n} "
+                           f"{'fil' if n == 1 else 'filer'}. Flytta varje registrering till sin årsmapp "
+                           f"({d}/<år>/<år>_<förbund>.xlsx), och mappen utanför {d}.")
+        else:
+            problems.error(where, None, None,
+                           f"Filen läses inte: direkt i registreringsmappen ({d}) får bara årsmappar finnas. "
+                           f"En registrering hör hemma i sin årsmapp ({d}/<år>/<år>_<förbund>.xlsx); flytta dit "
+                           f"den, eller flytta den utanför {d}.")
+    for p in stray_files(d, year):
+        where = f"{p.parent.name}/{p.name}"
+        if p.suffix.lower() in SPREADSHEET_SUFFIXES:
+            problems.error(where, None, None, "Filen läses inte: bara <år>_<förbund>.xlsx-filer (och CSV-mappar) "
+                                              "i årets mapp läses. Spara den som Excel-arbetsbok (.xlsx) med rätt "
+                                              "namn i rätt mapp, eller flytta bort den.")
+        else:
+            problems.warning(where, None, None, "Filen är ingen registreringsfil och ignoreras.")

@@ -39,7 +39,9 @@ from nns.registration.values import (
     formula_text,
     is_blank,
     is_formula,
+    nfkc,
     shown,
+    unusual_characters,
 )
 from nnsreport import slug
 
@@ -99,6 +101,7 @@ class Sheet:
     hidden_cols: set = field(default_factory=set)
     #: CSV: every non-empty row must have as many fields as the header row.
     strict_width: bool = False
+    #: The sheet broke off while read, or was refused before (as stored twice ...): its rows do not count.
     failed: bool = False
 
 
@@ -143,8 +146,14 @@ def damaged(what: str, exc: BaseException, path: Path | None = None) -> str:
 # --- the sheets (shared by .xlsx and CSV) -------------------------------------------
 
 def norm(text) -> str:
-    """Whitespace collapsed, for comparing names and headers."""
-    return " ".join(str(text).split())
+    """Unicode normalised (NFKC) and whitespace collapsed, for comparing names, headers and labels."""
+    return " ".join(nfkc(str(text)).split())
+
+
+def _read_as(what: str, raw: str, read: str) -> str:
+    """The warning for a name or header that Unicode normalisation changed."""
+    return (f"{what} {shown(raw)} innehåller {unusual_characters(raw)} och lästes som '{clean(read)}'. "
+            "Skriv om texten med vanliga tecken.")
 
 
 def read_sheets(sheets: list[Sheet], rep: Reporter, file_year: int, file_slug: str,
@@ -155,6 +164,10 @@ def read_sheets(sheets: list[Sheet], rep: Reporter, file_year: int, file_slug: s
     by_key: dict[str, Sheet] = {}
     folded: dict[str, str] = {}
     for s in sheets:
+        key = nfkc(s.key)
+        if key != s.key:  # full-width letters, or accents stored apart (a name saved on a Mac)
+            rep.warning(s.title, None, _read_as(f"{Word}s namn", s.key, key))
+            s.key = key
         f = norm(s.key).casefold()
         if s.key in by_key:
             rep.error(s.title, None, f"{Word} {clean(s.key)} finns två gånger. Det får bara finnas ett per enkät.")
@@ -252,6 +265,8 @@ def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, inst
         rep.error(title, "B1", f"Förbundets namn saknas eller är inte text (fick {shown(forbund)}). "
                                "Skriv förbundets namn i B1.")
         return None
+    if nfkc(forbund) != forbund:
+        rep.warning(title, "B1", _read_as("Förbundets namn", forbund, norm(forbund)))
     forbund = norm(forbund)
     odd = sorted({ch for ch in forbund if not (ch.isalnum() or ch == " " or ch in NAME_PUNCTUATION)})
     if odd or not forbund[0].isalnum() or not (forbund[-1].isalnum() or forbund[-1] == ")"):
@@ -296,6 +311,8 @@ def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, inst
         if (r, 1) in bad:
             continue
         survey = surveys.get(norm(label)) if isinstance(label, str) else None
+        if survey is not None and nfkc(label) != label:
+            rep.warning(title, cell_ref(1, r), _read_as("Enkätens namn", label, survey.sheet))
         if survey is None:
             hint = ""
             if isinstance(label, str) and norm(label).casefold() in folded:
@@ -376,7 +393,7 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
                 hint = f" Menade du '{folded_headers[h_norm.casefold()]}'? Namnet måste stavas exakt så."
             elif h_norm in bg_labels:
                 hint = f" Enkäten {survey.sheet} har ingen kolumn {h_norm}."
-            elif re.fullmatch(r"[Ff]råga \d+", h_norm):
+            elif re.fullmatch(r"[Ff]råga [0-9]+", h_norm):
                 hint = f" Enkäten {survey.sheet} har {len(expected_headers) - (2 if survey.background else 1)} frågor år {year}."
             else:
                 hint = ""
@@ -387,6 +404,8 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
             ok = False
         else:
             positions[h_norm] = c
+            if isinstance(h, str) and nfkc(h) != h:
+                rep.warning(title, cell_ref(c, 1), _read_as("Kolumnrubriken", h, h_norm))
     missing = [h for h in expected_headers if h not in positions]
     if missing:
         rep.error(title, "A1", f"Kolumner saknas: {', '.join(missing)}. Kolumnerna ska heta: {listing}.")
@@ -403,6 +422,7 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
         _check_question_texts(second[1], positions, questions, survey, year, instrument, rep, title)
     rows: list[Row] = []
     idents: dict[str, int] = {}
+    unnumbered: dict[tuple, int] = {}   # a row without Enkät nr (its other cells) -> its row number
     used_cols = set(positions.values())
     empty_run = 0
     data_rows = 0
@@ -475,6 +495,19 @@ def _read_survey(sheet: Sheet, rep: Reporter, survey, year: int, instrument: Ins
             if row_ok and not invalid:
                 rep.warning(title, cell_ref(1, r), "Raden har ingen besvarad fråga och räknas därför inte som ett svar.")
             continue
+        if row_ok and is_blank(ident):   # (a row with errors is not counted anyway)
+            cells = [v for c, v in enumerate(values, start=1) if c != positions[ID_HEADER]]
+            end = len(cells)
+            while end and cells[end - 1] is None:
+                end -= 1
+            same = tuple(cells[:end])
+            if same in unnumbered:
+                rep.warning(title, cell_ref(1, r),
+                            f"Raden är exakt likadan som rad {unnumbered[same]} och ingen av dem har Enkät nr; "
+                            "båda räknas som svar. Är enkäten inmatad två gånger? Ta bort den ena raden, eller "
+                            "skriv Enkät nr på båda om det är två enkäter med samma svar.")
+            else:
+                unnumbered[same] = r
         rows.append(Row(ident=None if is_blank(ident) else ident, background=background, answers=answers))
     if not data_rows and not sheet.failed:
         rep.warning(title, None, f"Bladet har inga svar: enkäten räknas som använd utan svar. "

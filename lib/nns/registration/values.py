@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import unicodedata
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -37,6 +38,37 @@ def shown(value) -> str:
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
         return value.isoformat(sep=" ") if isinstance(value, _dt.datetime) else value.isoformat()
     return clean(str(value))
+
+
+def nfkc(text: str) -> str:
+    """Text in Unicode normal form NFKC: full-width and other compatibility forms ('Ｊ', '５', a
+    no-break space) become the ordinary characters, and a letter stored as a base letter and a
+    separate accent (as macOS stores names) becomes one character.
+
+    >>> nfkc("Ｊämtland")
+    'Jämtland'
+    >>> nfkc("Deltagare pa\\u030ag\\u00e5ende") == "Deltagare pågående"
+    True
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def unusual_characters(text: str) -> str:
+    """What :func:`nfkc` changes in ``text``, in a message's words.
+
+    >>> unusual_characters("Ｊämtland")
+    "tecknet 'Ｊ' (U+FF2A)"
+    >>> unusual_characters("Deltagare pa\\u030agående")
+    'bokstäver lagrade som bokstav och separat accenttecken (som macOS sparar dem)'
+    """
+    wide = list(dict.fromkeys(f"'{clean(ch)}' (U+{ord(ch):04X})" for ch in text
+                              if not unicodedata.combining(ch) and nfkc(ch) != ch))
+    parts = []
+    if wide:
+        parts.append(f"{'tecknet' if len(wide) == 1 else 'tecknen'} {', '.join(wide)}")
+    if any(unicodedata.combining(ch) for ch in text) and unicodedata.normalize("NFC", text) != text:
+        parts.append("bokstäver lagrade som bokstav och separat accenttecken (som macOS sparar dem)")
+    return " och ".join(parts) or "tecken i ovanlig Unicode-form"
 
 
 def is_blank(value) -> bool:
