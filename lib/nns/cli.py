@@ -195,6 +195,27 @@ def cmd_new_year(args) -> int:
     return 0
 
 
+def cmd_receive(args) -> int:
+    """File registration files as received (any name; several per förbund are merged)."""
+    from nns.instrument import load_instrument
+    from nns.registration.receive import receive
+
+    s = load_settings(args.config)
+    result = receive([Path(f) for f in args.filer], s.path("registration"), s.path("received"),
+                     load_instrument(s.path("instrument")), add=args.lagg_till, dry_run=args.torrkorning)
+    _print_problems(result.problems.problems, show_all=True)
+    verb = "Skulle arkivera" if args.torrkorning else "Arkiverade"
+    for f in result.filed:
+        sources = ", ".join(p.name for p in f.sources)
+        print(f"{verb} {f.forbund} {f.year}: {sources} → {f.target}"
+              + (f" (ersätter den tidigare filen, som sparas som {f.replaced})" if f.replaced else "") + ".")
+        for line in f.changes:
+            print(f"  {line}")
+    if result.refused:
+        print(f"Inte arkiverade: {', '.join(p.name for p in result.refused)}. Rätta felen och ta emot filerna igen.")
+    return RegistrationError.exit_code if result.refused else 0
+
+
 def cmd_template(args) -> int:
     from nns.instrument import load_instrument
     from nns.registration.model import file_name
@@ -330,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     ny = sub.add_parser("nytt-ar", help="förbered ett nytt år: mappar, textutkast, mallar och en lista att göra")
     ny.add_argument("ar", type=int, help="året, t.ex. 2023")
     ny.set_defaults(func=cmd_new_year)
+
+    te = sub.add_parser("ta-emot", help="ta emot registreringsfiler med vilka namn som helst och arkivera dem")
+    te.add_argument("filer", nargs="+", help="filerna som förbunden skickat (.xlsx)")
+    te.add_argument("--lagg-till", action="store_true",
+                    help="filerna kompletterar förbundets redan arkiverade fil (slås ihop) i stället för att ersätta den")
+    te.add_argument("--torrkorning", action="store_true", help="visa vad som skulle hända, skriv inget")
+    te.set_defaults(func=cmd_receive)
 
     t = sub.add_parser("template", help="skapa en tom registreringsfil")
     t.add_argument("--forbund", required=True)

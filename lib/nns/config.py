@@ -42,6 +42,7 @@ class Settings:
     national: str = "data/national.yaml"
     aggregated: str = "data/aggregated"
     registration: str = "data/registration"
+    received: str = "data/mottaget"
     commentary: str = "report/kommentarer"
     root: str = str(ROOT)
 
@@ -116,7 +117,7 @@ SETTING_RANGES = {
 }
 
 PATH_SETTINGS = ("output_dir", "build_dir", "cache_dir", "instrument", "national", "aggregated", "registration",
-                 "commentary")
+                 "received", "commentary")
 
 
 def check_settings(s: Settings, where: str = "nnsreport.toml") -> Settings:

@@ -156,7 +156,7 @@ def _read_as(what: str, raw: str, read: str) -> str:
             "Skriv om texten med vanliga tecken.")
 
 
-def read_sheets(sheets: list[Sheet], rep: Reporter, file_year: int, file_slug: str,
+def read_sheets(sheets: list[Sheet], rep: Reporter, file_year: int | None, file_slug: str | None,
                 instrument: Instrument) -> Registration | None:
     """Check and read a registration's sheets: Uppgifter first, then one sheet per survey."""
     word = "filen" if rep.csv else "bladet"
@@ -237,7 +237,7 @@ def read_sheets(sheets: list[Sheet], rep: Reporter, file_year: int, file_slug: s
     return reg
 
 
-def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, instrument: Instrument):
+def _read_info(sheet: Sheet, rep: Reporter, file_year: int | None, file_slug: str | None, instrument: Instrument):
     """Förbund, year and populations from Uppgifter, or None.
 
     Returns (Registration, survey id -> its row, survey ids whose populations have errors).
@@ -278,7 +278,7 @@ def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, inst
     if isinstance(year, float) and year.is_integer():
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int):
-        rep.error(title, "B2", f"Året ska vara ett heltal, till exempel {file_year} (fick {shown(year)}).")
+        rep.error(title, "B2", f"Året ska vara ett heltal, till exempel {file_year or 2023} (fick {shown(year)}).")
         return None
     surveys_list = instrument.surveys_in(year)
     if not surveys_list:
@@ -286,10 +286,10 @@ def _read_info(sheet: Sheet, rep: Reporter, file_year: int, file_slug: str, inst
         rep.error(title, "B2", f"År {year} har inga enkäter i instrumentet (data/instrument.yaml); "
                                f"mätningarna finns från {first}.")
         return None
-    if year != file_year:
+    if file_year is not None and year != file_year:
         rep.error(title, "B2", f"Året i filen ({year}) stämmer inte med {'mappens' if rep.csv else 'filens'} "
                                f"namn ({file_year}). Rätta året eller namnet.")
-    if slug(forbund) != file_slug:
+    if file_slug is not None and slug(forbund) != file_slug:
         rep.error(title, "B1", f"Förbundet i filen ('{clean(forbund)}') stämmer inte med "
                                f"{'mappens' if rep.csv else 'filens'} namn; väntat namn "
                                f"{file_name(forbund, year)[:-5] if rep.csv else file_name(forbund, year)}.")

@@ -26,9 +26,13 @@ from nns.text import fmt_int
 RESAVE = "Öppna filen i Excel och spara om den som Excel-arbetsbok (.xlsx)."
 
 
-def read_xlsx(path: str | Path, instrument: Instrument, problems: ProblemList) -> Registration | None:
+def read_xlsx(path: str | Path, instrument: Instrument, problems: ProblemList,
+              named: bool = True) -> Registration | None:
     """Read one .xlsx registration file; every problem found goes to ``problems``.
 
+    The content is checked whatever the file is called. With ``named`` (files in the registration folder)
+    the name must be ``<year>_<slug>.xlsx`` and agree with the förbund and year inside; without it (files
+    as received, :mod:`nns.registration.receive`) the name is not looked at.
     Returns the registration (also when it has errors, for further checks), or
     None when the file cannot be read at all.
     """
@@ -37,11 +41,11 @@ def read_xlsx(path: str | Path, instrument: Instrument, problems: ProblemList) -
     if not check_container(path, problems):
         return None
     m = FILE_RE.match(name)
-    if not m:
+    if named and not m:
         problems.error(name, None, None,
-                       "Filnamnet ska vara <år>_<förbund>.xlsx med små bokstäver, till exempel 2022_arvika-eda.xlsx "
-                       "(skapa filen med 'nnsreport template').")
-        return None
+                       "Filnamnet ska vara <år>_<förbund>.xlsx med små bokstäver, till exempel 2022_arvika-eda.xlsx. "
+                       "Innehållet kontrolleras ändå nedan; 'nnsreport ta-emot' sparar filen med rätt namn i rätt "
+                       "mapp.")
     rep = Reporter(problems, name)
     try:
         parts = scan_workbook(path)
@@ -81,7 +85,8 @@ def read_xlsx(path: str | Path, instrument: Instrument, problems: ProblemList) -
                                 state=part.state, merged=part.merged,
                                 hidden_rows=part.hidden_rows, hidden_cols=part.hidden_cols,
                                 failed=part.name in refused))
-        return read_sheets(sheets, rep, int(m["year"]), m["slug"], instrument)
+        return read_sheets(sheets, rep, int(m["year"]) if named and m else None,
+                           m["slug"] if named and m else None, instrument)
     finally:
         wb.close()
 
