@@ -92,3 +92,16 @@ def test_the_changes_of_a_new_year_are_listed_from_the_instrument(tmp_path):
     changes = instrument_changes(load_instrument(path), 2023)
     assert changes == ["Personal, personal.1: fråga 1 blir fråga 12, ny formulering, inte jämförbar med tidigare år."]
     assert instrument_changes(load_instrument(), 2022) == []
+
+
+def test_the_surveys_sentence_names_used_unused_and_unanswered_surveys(make_agg, settings):
+    from nns.present.prose import local_variables
+
+    agg = make_agg([Registration("Tomt", 2022, surveys={"personal": [row(q1=5)] * 6, "styrelse": []}),
+                    Registration("Fullt", 2022, surveys={s.id: [] for s in load_instrument().surveys_in(2022)})])
+    says = local_variables(Context(agg, Scope(2022, "Tomt"), settings))["forbund_enkater_mening"]
+    assert says.startswith("Förbundet använde enkäterna till personal och styrelse. Enkäterna till deltagare")
+    assert says.endswith("Enkäten till styrelse fick inga svar.")
+    says = local_variables(Context(agg, Scope(2022, "Fullt"), settings))["forbund_enkater_mening"]
+    assert says.startswith("Förbundet använde alla sex enkättyper 2022. Enkäterna till ")
+    assert says.endswith(" fick inga svar.")

@@ -173,17 +173,23 @@ def local_variables(ctx: Context) -> dict:
     agg, ins, year = ctx.agg, ctx.ins, ctx.year
     v = {"forbund_namn": ctx.forbund, "forbund_antal_svar": fmt_int(layer.total_responses(agg, year, ctx.forbund))}
     r = layer.responses(agg, year, ctx.forbund)
-    used, unused = [], []
+    used_ids = ctx.used_surveys()
+    used, unused, empty = [], [], []
     for s in ins.surveys_in(year):
         n = int(r.loc[(s.id, nr.ALL), "responses"]) if (s.id, nr.ALL) in r.index else 0
-        (used if n else unused).append(s.name.lower())
+        (used if s.id in used_ids else unused).append(s.name.lower())
+        if s.id in used_ids and not n:
+            empty.append(s.name.lower())
     v["forbund_enkater"] = join_sv(used)
     if unused:
-        v["forbund_enkater_mening"] = (
-            f"Förbundet använde enkäterna till {join_sv(used)}. Enkäterna till {join_sv(unused)} användes inte "
-            f"{year}; de mått som bygger på dem saknas därför i förbundets tabeller och diagram.")
+        sentence = (f"Förbundet använde enkäterna till {join_sv(used)}. Enkäterna till {join_sv(unused)} användes "
+                    f"inte {year}; de mått som bygger på dem saknas därför i förbundets tabeller och diagram.")
     else:
-        v["forbund_enkater_mening"] = f"Förbundet använde alla {number_word(len(used))} enkättyper {year}."
+        sentence = f"Förbundet använde alla {number_word(len(used))} enkättyper {year}."
+    if empty:
+        sentence += (f" {'Enkäten' if len(empty) == 1 else 'Enkäterna'} till {join_sv(empty)} "
+                     f"fick inga svar.")
+    v["forbund_enkater_mening"] = sentence
     summary = table_20_summary(ctx)
     v["forbund_utv_totalt_mening"] = summary["utv_totalt_mening"].replace("uppföljda indikatorer",
                                                                            "indikatorer som förbundet kan följa upp")
