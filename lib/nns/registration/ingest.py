@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nns.errors import DataError, Problem, ProblemList, RegistrationError
+from nns.errors import DataError, LockedError, Problem, ProblemList, RegistrationError
+from nns.fsio import exclusive_lock
 from nns.instrument import Instrument
 from nns.registration.aggregate import AGGREGATED_FILES, aggregate, write_layer
 from nns.registration.files import SPREADSHEET_SUFFIXES, registration_files, stray_files
@@ -39,6 +40,12 @@ def _other_years(f: Path, columns: list[str], year: int) -> pd.DataFrame:
                         where=str(f)) from None
 
 
+def lock_file(out_dir: str | Path) -> Path:
+    """The ingest lock: ``.<folder>.lock`` beside the aggregated layer's folder (data/.aggregated.lock)."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.lock"
+
+
 def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instrument,
            year: int | None = None) -> tuple[dict, ProblemList, list[Registration]]:
     """Check all registration files and, when none has errors, write the aggregated layer.
@@ -46,7 +53,19 @@ def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instru
     With ``year``, only that year's files are read and the layer's other years
     are kept. Nothing is written when any file has errors (RegistrationError);
     the layer's files are replaced all together or not at all (:func:`write_layer`).
+    Two ingests into the same layer never run at once: the second fails at once
+    with :class:`LockedError` (otherwise one year's change could be lost).
     """
+    lock = lock_file(out_dir)
+
+    def busy(holder: str) -> LockedError:
+        return LockedError(f"Inläsningen till det aggregerade datalagret {out_dir}", lock, holder)
+
+    with exclusive_lock(lock, f"nnsreport ingest{f' --year {year}' if year else ''}", busy):
+        return _ingest(registration_dir, out_dir, instrument, year)
+
+
+def _ingest(registration_dir, out_dir, instrument: Instrument, year: int | None):
     paths = registration_files(registration_dir, year)
     if not paths:
         raise RegistrationError([Problem(str(registration_dir), None, None,

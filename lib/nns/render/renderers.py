@@ -37,7 +37,7 @@ class RenderJob:
     work: Path          # a temporary folder: media, intermediate files
     templates: Path     # report/templates
     when: datetime      # the document's timestamp
-    keep_failed: Path   # where a renderer leaves its input when it fails (for the analyst to read)
+    keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
 
 
 class Renderer(Protocol):
@@ -83,7 +83,7 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
                                         encoding="utf-8")
         ast_text = pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
                            str(work / "rapport.md")])
-        job = RenderJob(work, root / TEMPLATES, when, out_dir)
+        job = RenderJob(work, root / TEMPLATES, when, build_root)
         out_dir.mkdir(parents=True, exist_ok=True)
         renderers = [RENDERERS[f] for f in FORMATS if f in formats]
         # the outputs' pandoc and Typst runs overlap; each gets its own parse of the AST (faster than a copy)
