@@ -23,6 +23,7 @@ from nns.render.book import PROFILE_LOCAL, Media, book_markdown, read_book
 from nns.render.html import HtmlRenderer
 from nns.render.pandoc import MD_FORMAT, pandoc
 from nns.render.pdf import PdfRenderer
+from nns.text import markdown_literal
 
 __all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata"]
 
@@ -52,7 +53,14 @@ assert tuple(RENDERERS) == FORMATS, "every output format needs a renderer"
 
 
 def book_metadata(book: dict, scope: Scope) -> dict:
-    """The document's metadata (title, author, language, running header) from the book config."""
+    """The document's metadata (title, author, language, running header) from the book config.
+
+    Pandoc reads metadata values as Markdown; the förbund's name is data, so it goes in
+    escaped (:func:`nns.text.markdown_literal`) and every output shows it as written.
+
+    >>> book_metadata({"book": {"title": "Indikatorrapport"}}, Scope(2022, "A--B"))["forbund"]
+    'A\\\\-\\\\-B'
+    """
     b = book["book"]
     title = f"{b.get('title', 'Nationell indikatorrapport')} {scope.year}"
     meta = {
@@ -61,11 +69,11 @@ def book_metadata(book: dict, scope: Scope) -> dict:
         "author": b.get("author", ""),
         "lang": "sv-SE",
         "toc-title": "Innehåll",
-        "header-text": scope.forbund or title,
+        "header-text": markdown_literal(scope.forbund) if scope.local else title,
         "report-year": str(scope.year),
     }
     if scope.local:
-        meta["forbund"] = scope.forbund
+        meta["forbund"] = markdown_literal(scope.forbund)
         meta["title"] = f"{b.get('title', 'Indikatorrapport')} {scope.year}"
     return meta
 
