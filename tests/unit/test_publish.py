@@ -1,11 +1,12 @@
 """Publishing a report folder whole, checking it against its manifest, and the locks that keep runs apart.
 
-The folders here are small stand-ins for a report; tests/e2e/test_publish.py interrupts real renders.
+The folders here are small stand-ins for a report; tests/e2e/test_interrupted_renders.py interrupts real renders.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -199,7 +200,7 @@ def _remove_manifest(folder):
     (_add, ["rapport.failed.typ står inte i manifest.json"]),
     (_break_manifest, ["manifest.json kan inte läsas (JSONDecodeError)"]),
     (_remove_manifest, ["manifest.json kan inte läsas (FileNotFoundError)"]),
-])
+], ids=["a changed file", "a missing file", "a file not listed", "a broken manifest", "no manifest"])
 def test_a_report_folder_is_whole_only_when_every_file_matches_its_manifest(tmp_path, tamper, reasons):
     folder = report(tmp_path / "riket", "old")
     assert pub.verify(folder) == []
@@ -258,6 +259,14 @@ def test_locked_error_has_its_own_exit_code():
     codes = {cls.__name__: cls.exit_code for cls in NNSError.__subclasses__()}
     assert codes["LockedError"] == 6
     assert list(codes.values()).count(6) == 1
+
+
+def test_the_help_explains_every_exit_code(capsys):
+    with pytest.raises(SystemExit):
+        cli(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    listed = {int(n) for n in re.findall(r"(?:Slutkoder:|;) (\d+) ", text)}
+    assert listed == {0, 130, NNSError.exit_code} | {cls.exit_code for cls in NNSError.__subclasses__()}
 
 
 def test_a_second_ingest_fails_at_once_with_the_lock_message_and_writes_nothing(tmp_path, capsys):
