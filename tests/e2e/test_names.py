@@ -39,10 +39,11 @@ def text_of(fragment: str) -> str:
 
 
 @pytest.mark.parametrize("name", NAMES.values())
-def test_the_pdf_shows_the_name_as_written_on_the_title_page_and_in_the_running_header(reports, name):
-    pages = PdfReader(str(reports[name].out_dir / "rapport.pdf")).pages
-    assert name in pages[0].extract_text().splitlines()
-    assert pages[3].extract_text().startswith(name + " ")
+def test_the_pdf_shows_the_name_as_written_on_the_title_page_in_the_running_header_and_its_title(reports, name):
+    pdf = PdfReader(str(reports[name].out_dir / "rapport.pdf"))
+    assert name in pdf.pages[0].extract_text().splitlines()
+    assert pdf.pages[3].extract_text().startswith(name + " ")
+    assert pdf.metadata.title == f"Indikatorrapport 2022 – {name}"
 
 
 @pytest.mark.parametrize("name", NAMES.values())
