@@ -2,10 +2,13 @@
 
 `nnsreport render` runs in another process with hermetic settings (a settings file pointing output, build
 and cache into tmp_path) and is stopped with SIGINT (to its process group, as Ctrl-C in a terminal) or
-SIGKILL at random moments from a fixed seed (:func:`moment`): one while Python starts, one while the
-settings, the data and the kernel load, and the rest spread over the second half of a run and past its
-end (the notebook, figures, render, publishing, after), where a folder can be half-written. After each stop the folder must be absent, the previous report or the new
-one, and whole (every file as manifest.json lists it); the next render must give exactly the new report.
+SIGKILL at random moments from a fixed seed. Each attempt changes the inputs (the aggregated layer, and the
+commentary of indicator 1, so that its notebook is executed again), and the moments are spread over a run
+(:func:`moment`): one while Python starts, one while the settings, data, kernel and notebook load and run,
+and the rest after the notebook's output appears in the build folder — figures, render, publishing, and
+past the end — where a folder could be half-written. After each stop the folder must be absent, the
+previous report or the new one, and whole (every file as manifest.json lists it); the next render must
+give exactly the new report.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import typst
 from helpers.data import hermetic, settings_file
 from helpers.registration import BASE, LAYER, layer_bytes, mutate_xlsx
 from helpers.runs import kill, nnsreport, snapshot, start, wait_until, whole
-from nns.build.plan import build_root
+from nns.build.plan import NOTEBOOK_DIRS, build_root
 from nns.build.report import build_report
 from nns.cli import main as cli
 from nns.config import ROOT, Scope
@@ -32,10 +35,10 @@ from nns.errors import RenderError
 STOPS = 8
 SEED = 10
 
-#: (command-line arguments, output folder, the commentary file the test edits) per report.
+#: (command-line arguments, förbund, output folder, the commentary file the test edits) per report.
 REPORTS = {
-    "riket": (["--format", "html"], "riket", "2022/indikator-01.md"),
-    "Jämtland": (["--forbund", "Jämtland"], "jamtland", "2022/jamtland/indikator-01.md"),
+    "riket": (["--format", "html"], "", "riket", "2022/indikator-01.md"),
+    "Jämtland": (["--forbund", "Jämtland"], "Jämtland", "jamtland", "2022/jamtland/indikator-01.md"),
 }
 
 #: A second version of the aggregated layer leaves this förbund's 2022 answers out (the nation's numbers change).
@@ -55,15 +58,32 @@ def layers(tmp_path_factory) -> dict[str, Path]:
     return {"A": a, "B": b}
 
 
-def moment(attempt: int, rng: random.Random, duration: float) -> float:
-    """When to stop the ``attempt``-th run (from 1), in seconds after it started; ``duration`` is how long a
-    whole run took."""
+def moment(attempt: int, rng: random.Random, notebook_at: float, rest: float) -> tuple[bool, float]:
+    """When to stop the ``attempt``-th run (from 1): (after the notebook was written?, seconds after that or
+    after the start). ``notebook_at``: when a whole run wrote the notebook; ``rest``: how long it ran after."""
     if attempt == 1:
-        return rng.uniform(0, 0.5)
+        return False, rng.uniform(0, 0.5)
     if attempt == 2:
-        return rng.uniform(0.5, 0.4 * duration)
-    n = STOPS - 2
-    return duration * (0.4 + 0.65 * (attempt - 3 + rng.random()) / n)
+        return False, rng.uniform(0.5, notebook_at)
+    return True, rest * 1.1 * (attempt - 3 + rng.random()) / (STOPS - 2)
+
+
+def mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+def timed_run(config: Path, args: list[str], notebook: Path) -> tuple[float | None, float]:
+    """Run `nnsreport render` to its end: (when it wrote the notebook, if it did; when it ended), in seconds."""
+    before, t0 = mtime(notebook), time.perf_counter()
+    proc = start(config, "render", *args)
+    written = None
+    while proc.poll() is None:
+        if written is None and mtime(notebook) != before:
+            written = time.perf_counter() - t0
+        time.sleep(0.005)
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err
+    return written, time.perf_counter() - t0
 
 
 def run(config: Path, *args: str) -> subprocess.CompletedProcess:
@@ -80,18 +100,18 @@ def numbers(snap: dict[str, str]) -> dict[str, str]:
 @pytest.mark.parametrize("name", REPORTS)
 def test_renders_stopped_at_random_moments_leave_the_previous_or_the_new_report_and_the_next_is_right(
         name, layers, tmp_path):
-    args, folder, note_path = REPORTS[name]
+    args, scope, folder, note_path = REPORTS[name]
     comm = shutil.copytree(ROOT / "report" / "kommentarer", tmp_path / "kommentarer")
     note = comm / note_path
     note.parent.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "out" / "2022" / folder
     cfg = tmp_path / "nnsreport.toml"
+    settings = hermetic(tmp_path / "out", commentary=comm, cache_dir=tmp_path / "cache")
 
     def inputs(version: int, variant: str) -> Path:
         """One version of the inputs: a layer, and the commentary of indicator 1 saying which attempt it is."""
         note.write_text(f"Kommentar till indikator 1, version {version}.\n", encoding="utf-8")
-        return settings_file(hermetic(tmp_path / "out", aggregated=layers[variant], commentary=comm,
-                                      cache_dir=tmp_path / "cache"), cfg)
+        return settings_file(settings.replace(aggregated=str(layers[variant])), cfg)
 
     def check_new(version: int, variant: str) -> dict[str, str]:
         snap = snapshot(out)
@@ -111,14 +131,19 @@ def test_renders_stopped_at_random_moments_leave_the_previous_or_the_new_report_
     previous = check_new(0, "A")
 
     rng = random.Random(f"{SEED}-{name}")
-    duration = 0.0
+    notebook = build_root(settings, Scope(2022, scope)) / NOTEBOOK_DIRS["chapters"] / "indikator-01.ipynb"
+    notebook_at, rest = 0.5, 0.0
     outcomes = []
     for attempt in range(1, STOPS + 1):
         variant = "B" if attempt % 2 else "A"
         config = inputs(attempt, variant)
-        delay = moment(attempt, rng, duration)
+        anchored, delay = moment(attempt, rng, notebook_at, rest)
         sig = rng.choice([signal.SIGINT, signal.SIGKILL])
+        before = mtime(notebook)
         proc = start(config, "render", *args)
+        if anchored:
+            wait_until(lambda before=before: mtime(notebook) != before, proc,
+                       what="the notebook of indicator 1 was written")
         time.sleep(delay)   # not synchronisation: the moment of the stop is the random variable
         code, _, err = kill(proc, sig)
         stopped = snapshot(out)
@@ -126,16 +151,16 @@ def test_renders_stopped_at_random_moments_leave_the_previous_or_the_new_report_
         where = f"staging folder with {', '.join(sorted(p.name for p in left[0].iterdir())) or 'nothing'}" \
             if left else "no staging folder"
         assert stopped in (None, previous) or whole(out), err
-        t = time.perf_counter()
-        run(config, "render", *args)
-        duration = max(duration, time.perf_counter() - t)   # a whole run (some only render: the notebook was cached)
+        written, ended = timed_run(config, args, notebook)
+        if written is not None:   # a whole run (after an early stop): when its notebook came, how long after
+            notebook_at, rest = max(notebook_at, written), max(rest, ended - written)
         new = check_new(attempt, variant)
         assert stopped in (None, previous, new), f"attempt {attempt}: a mixed folder after {sig!r}\n{err}"
-        outcomes.append((attempt, sig.name, round(delay, 2), code, where,
+        outcomes.append((attempt, sig.name, f"{'notebook + ' if anchored else ''}{delay:.2f} s", code, where,
                          "absent" if stopped is None else "previous" if stopped == previous else "new"))
         previous = new
-    print(f"\n{name} (a run takes {duration:.1f} s):\n" + "\n".join(
-        f"  {a}: {s} at {d} s, exit {c}, {w}: {o}" for a, s, d, c, w, o in outcomes))
+    print(f"\n{name} (the notebook after {notebook_at:.1f} s, then {rest:.1f} s more):\n" + "\n".join(
+        f"  {a}: {s} at {d}, exit {c}, {w}: {o}" for a, s, d, c, w, o in outcomes))
 
 
 def test_ctrl_c_after_figures_then_reverting_the_data_gives_the_right_report(tmp_path):
