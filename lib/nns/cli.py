@@ -21,9 +21,16 @@ from nns.errors import NNSError, RegistrationError
 # (measured with python -X importtime). The imports are of lower layers only; no cycle is dodged.
 # ruff: noqa: PLC0415
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "EXIT_CODES"]
 
 logger = logging.getLogger("nnsreport")
+
+#: What the exit codes mean (each error class in nns.errors has one), for `nnsreport --help`.
+EXIT_CODES = ("Slutkoder: 0 klart; 1 fel (diff och audit: skillnader; --all-forbund: något förbund misslyckades); "
+              "2 inställningarna (nnsreport.toml, --year), instrumentet eller ett okänt förbund; 3 fel i "
+              "registreringsfiler; 4 det aggregerade datalagret; 5 en notebook, pandoc eller Typst misslyckades; "
+              "6 en annan körning håller låset (två inläsningar, eller två byggen av samma rapport, samtidigt); "
+              "7 en fil kunde inte skrivas (skrivskyddad mapp, full disk); 130 avbrutet.")
 
 
 def _settings(args) -> Settings:
@@ -316,7 +323,8 @@ def cmd_forbund(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nnsreport", description="NNS indikatorrapporter: nationell och lokal.")
+    p = argparse.ArgumentParser(prog="nnsreport", description="NNS indikatorrapporter: nationell och lokal.",
+                                epilog=EXIT_CODES)
     p.add_argument("--config", help="inställningsfil (standard: nnsreport.toml)")
     p.add_argument("-q", "--quiet", action="store_true", help="bara resultat och fel")
     sub = p.add_subparsers(dest="command", required=True)

@@ -72,6 +72,23 @@ class WriteError(NNSError):
     exit_code = 7
 
 
+class LockedError(NNSError):
+    """Another run holds the lock this run needs: two ingests, or two builds of the same report, at once.
+
+    >>> print(LockedError("Inläsningen till data/aggregated", "data/.aggregated.lock", "nnsreport ingest, pid 7"))
+    Inläsningen till data/aggregated pågår redan i en annan körning (nnsreport ingest, pid 7), som håller låset data/.aggregated.lock. Bara en körning i taget är tillåten: två samtidiga skulle skriva över varandras resultat. Vänta tills den är klar och försök igen (låset släpps när den körningen slutar, även om den avbryts).
+    """
+
+    exit_code = 6
+
+    def __init__(self, activity: str, lock, holder: str):
+        self.lock = str(lock)
+        super().__init__(f"{activity} pågår redan i en annan körning ({holder or 'okänd process'}), som håller låset "
+                         f"{lock}. Bara en körning i taget är tillåten: två samtidiga skulle skriva över varandras "
+                         "resultat. Vänta tills den är klar och försök igen (låset släpps när den körningen slutar, "
+                         "även om den avbryts).")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding in a registration file: where it is and what is wrong.

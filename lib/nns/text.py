@@ -11,7 +11,45 @@
 """
 from __future__ import annotations
 
+import re
+import string
+
 NBSP = "\u00a0"
+
+#: What Typst's markup still turns into another character after pandoc's Typst writer has escaped a text
+#: (pandoc 3.9 escapes "--" but not these): "..." (an ellipsis), "-" before a digit (a minus sign), "-?"
+#: (a soft hyphen).
+_TYPST_SHORTHAND = re.compile(r"\.{3,}|-(?=[0-9?])")
+_ESCAPED = {c: "\\" + c for c in string.punctuation}
+
+
+def _escape(text: str) -> str:
+    return "".join(_ESCAPED.get(c, c) for c in text)
+
+
+def markdown_literal(text: str) -> str:
+    r"""``text`` as pandoc Markdown that every output shows exactly as written.
+
+    Data (a förbund's name) put into Markdown or metadata must not be read as
+    Markdown: pandoc's smart typography would turn ``--`` and ``...`` into a
+    dash and an ellipsis, ``'`` into a curly quote, and ``*``, ``_``, ``[`` or
+    ``<`` would start markup. Pandoc's Markdown lets a backslash escape any ASCII
+    punctuation, so every one is escaped. Where Typst would still read a
+    shorthand in what pandoc writes for it (see ``_TYPST_SHORTHAND``), those
+    characters go in as raw HTML and raw Typst, one per output format (each
+    writer keeps its own and drops the other); a new output format needs its
+    raw form here.
+
+    >>> print(markdown_literal("Nord/../x--y...z O'Hara *1*"))
+    Nord\/\.\.\/x\-\-y`...`{=html}`\.\.\.`{=typst}z O\'Hara \*1\*
+    """
+    out, last = [], 0
+    for m in _TYPST_SHORTHAND.finditer(text):
+        out.append(_escape(text[last:m.start()]))
+        out.append(f"`{m.group()}`{{=html}}`{_escape(m.group())}`{{=typst}}")
+        last = m.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
 
 
 def fmt_int(value) -> str:

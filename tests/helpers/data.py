@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from nns.config import ROOT, Settings, load_settings
 from nns.registration.model import Registration, Row
 
-__all__ = ["ROOT", "Registration", "row", "hermetic", "SESSION_DIR", "SESSION_CACHE"]
+__all__ = ["ROOT", "Registration", "row", "hermetic", "settings_file", "SESSION_DIR", "SESSION_CACHE"]
 
 #: The test session's own folder (temporary, removed at exit), for what tests share.
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="nnstest-"))
@@ -28,6 +29,22 @@ def hermetic(base: Path, **changes) -> Settings:
     values = {"output_dir": str(base), "build_dir": str(base / "_build"), "cache_dir": str(SESSION_CACHE)}
     values.update({k: str(v) if isinstance(v, Path) else v for k, v in changes.items()})
     return load_settings().replace(**values)
+
+
+#: The settings that are paths (relative ones resolve against the project).
+PATH_SETTINGS = ("output_dir", "build_dir", "cache_dir", "instrument", "national", "aggregated", "registration",
+                 "commentary")
+
+
+def settings_file(settings: Settings, path: Path) -> Path:
+    """A settings file holding ``settings`` with absolute paths, for ``nnsreport --config`` in a subprocess."""
+    values = {k: v for k, v in settings.__dict__.items() if k != "root"}
+    values.update({name: str(settings.path(name)) for name in PATH_SETTINGS})
+    lines = ["[report]"] + [f"{k} = {json.dumps(list(v) if isinstance(v, tuple) else v, ensure_ascii=False)}"
+                            for k, v in values.items()]
+    path = Path(path)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def row(background=None, **answers):

@@ -13,7 +13,7 @@ from nns.config import Scope, Settings
 from nns.fsio import file_hash, write_text
 from nns.registration.files import registration_files
 
-__all__ = ["git_state", "manifest_inputs", "write_manifest", "NOT_OUTPUTS"]
+__all__ = ["git_state", "manifest_inputs", "manifest_data", "manifest_text", "output_hashes", "write_manifest", "NOT_OUTPUTS"]
 
 #: Files in an output folder that are not outputs of the report.
 NOT_OUTPUTS = ("manifest.json", ".render-key")
@@ -61,15 +61,20 @@ def manifest_inputs(settings: Settings, scope: Scope, jobs: list[Job]) -> dict[s
     return dict(sorted(out.items()))
 
 
-def write_manifest(settings: Settings, scope: Scope, jobs: list[Job], out_dir: Path, formats) -> Path:
-    """manifest.json: what the report was made from and with, and the hash of every output."""
+def output_hashes(out_dir: Path) -> dict[str, str]:
+    """The hash of every output file in a report folder, by path relative to it."""
+    outputs = {}
+    for f in sorted(Path(out_dir).rglob("*")):
+        if f.is_file() and f.name not in NOT_OUTPUTS:
+            outputs[str(f.relative_to(out_dir))] = file_hash(f)
+    return outputs
+
+
+def manifest_data(settings: Settings, scope: Scope, jobs: list[Job], outputs: dict[str, str], formats) -> dict:
+    """What manifest.json holds: what the report was made from and with, and the given output hashes."""
     root = Path(settings.root)
     version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
-    outputs = {}
-    for f in sorted(out_dir.rglob("*")):
-        if f.is_file() and f.name not in NOT_OUTPUTS and not f.name.endswith(".failed.typ"):
-            outputs[str(f.relative_to(out_dir))] = file_hash(f)
-    manifest = {
+    return {
         "nnsreport": {"version": version, **git_state(root)},
         "report": {"year": scope.year, "scope": scope.forbund or "riket", "formats": sorted(formats)},
         "settings": {k: v for k, v in settings.__dict__.items() if k != "root"},
@@ -77,6 +82,14 @@ def write_manifest(settings: Settings, scope: Scope, jobs: list[Job], out_dir: P
         "software": software_versions(),
         "outputs": outputs,
     }
+
+
+def manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def write_manifest(settings: Settings, scope: Scope, jobs: list[Job], out_dir: Path, formats) -> Path:
+    """manifest.json: what the report was made from and with, and the hash of every output in ``out_dir``."""
     target = out_dir / "manifest.json"
-    write_text(target, json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n")
+    write_text(target, manifest_text(manifest_data(settings, scope, jobs, output_hashes(out_dir), formats)))
     return target

@@ -4,10 +4,15 @@ Speed comes from three things:
 
 * one Jupyter kernel per worker, reused for every notebook (:mod:`nns.build.kernels`);
 * a cache of executed notebooks keyed by everything they read (:mod:`nns.build.cache`);
-* skipping the render when its inputs are unchanged since the last build of the same folder.
+* skipping the render when its inputs are unchanged since the last build of the same folder
+  (and the folder is whole: every file as its manifest.json lists it).
+
+A report is published whole or not at all (:mod:`nns.build.publish`), and two builds
+of the same report never run at once (:func:`build_lock`).
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -18,11 +23,12 @@ from pathlib import Path
 from nns import layer
 from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
-from nns.build.manifest import write_manifest
+from nns.build.manifest import manifest_data, manifest_text, write_manifest
 from nns.build.plan import Job, build_root, output_dir, plan
+from nns.build.publish import RENDER_KEY, publish, recover, staged, verify
 from nns.config import FORMATS, Scope, Settings
-from nns.errors import NNSError
-from nns.fsio import file_hash, write_atomic
+from nns.errors import LockedError, NNSError
+from nns.fsio import exclusive_lock, file_hash, write_atomic, write_text
 from nns.present.prose import variables
 from nns.render.book import write_variables
 from nns.render.renderers import RENDERERS, render_book
@@ -30,7 +36,11 @@ from nns.spec.context import Context
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BuildResult", "build_report", "source_date", "prepare_notebooks", "execute", "notebook_runner"]
+__all__ = ["BuildResult", "build_report", "build_lock", "BUILD_LOCK", "describe", "source_date", "prepare_notebooks",
+           "execute", "notebook_runner"]
+
+#: The build lock's file name in a report's build folder.
+BUILD_LOCK = ".build.lock"
 
 
 @dataclass
@@ -94,47 +104,102 @@ def _resolve(settings: Settings, scope: Scope):
     return agg, scope
 
 
+def describe(scope: Scope) -> str:
+    """The report in a message: 'den nationella rapporten 2022', 'den lokala rapporten 2022 för Väst'."""
+    return f"den lokala rapporten {scope.year} för {scope.forbund}" if scope.local \
+        else f"den nationella rapporten {scope.year}"
+
+
+def build_lock(settings: Settings, scope: Scope, label: str):
+    """The lock that keeps two builds of the same report (year and riket/förbund) from running at once.
+
+    It lives in the report's build folder (``<build_dir>/<year>/<scope>/.build.lock``), which
+    both the executed notebooks and the published report belong to; a second build fails
+    at once with :class:`LockedError`.
+    """
+    lock = build_root(settings, scope) / BUILD_LOCK
+
+    def busy(holder: str) -> LockedError:
+        return LockedError(f"Bygget av {describe(scope)}", lock, holder)
+
+    return exclusive_lock(lock, f"{label} {scope.year} {scope.forbund or 'riket'}", busy)
+
+
 def build_report(settings: Settings, scope: Scope, formats=None, runner=None, workers: int = 1) -> BuildResult:
-    """Execute, collect and render one report (national or local) into its output folder."""
+    """Execute, collect and render one report (national or local) and publish it whole into its output folder.
+
+    Everything is written into a staging folder beside the output folder and
+    swapped in only when complete (:mod:`nns.build.publish`); an interrupted
+    build leaves the previous report as it was. The render is skipped only when
+    its inputs are unchanged and the published folder is exactly what its
+    manifest.json lists.
+    """
     t0 = time.perf_counter()
     agg, scope = _resolve(settings, scope)
+    with build_lock(settings, scope, "nnsreport render"):
+        return _build(settings, agg, scope, formats, runner, workers, t0)
+
+
+def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
     jobs = plan(settings, scope, agg.instrument)
     stats = execute(jobs, settings, runner=runner, workers=workers)
     t1 = time.perf_counter()
     out = output_dir(settings, scope)
+    recover(out)
     formats = tuple(f for f in FORMATS if f in (formats or settings.formats))
-    # a format not asked for this time must not linger from an earlier build
-    for f in FORMATS:
-        stale = out / f"rapport.{RENDERERS[f].suffix}"
-        if f not in formats and stale.exists():
-            stale.unlink()
     key = render_key(settings, scope, jobs, formats)
-    stamp = out / ".render-key"
-    targets = [out / f"rapport.{RENDERERS[f].suffix}" for f in formats] + [out / "figures.csv", out / "manifest.json"]
-    if stamp.exists() and stamp.read_text() == key and all(t.exists() for t in targets):
-        result = BuildResult(out, targets[:-1], rendered=False, scope=scope)
+    targets = [out / f"rapport.{RENDERERS[f].suffix}" for f in formats] + [out / "figures.csv"]
+    if _unchanged(out, key):
+        result = BuildResult(out, targets, rendered=False, scope=scope)
         result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
-        write_manifest(settings, scope, jobs, out, formats)   # the git state may have moved on
+        _refresh_manifest(settings, scope, jobs, out, formats)
         result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0,
                           "total": round(time.perf_counter() - t0, 2), **stats}
         return result
-    tables, charts = collect([j.output for j in jobs])
-    n = write_figures(tables, charts, out)
-    write_texts(collect_texts([j.output for j in jobs]), out)
-    t2 = time.perf_counter()
-    files = [out / "figures.csv"]
-    if formats:
-        values = variables(Context(agg, scope, settings))
-        files = render_book(Path(settings.root), scope, build_root(settings, scope), out, formats, values,
-                            source_date(scope)) + files
-    write_manifest(settings, scope, jobs, out, formats)
-    write_atomic(stamp, key.encode())
+    with staged(out) as staging:
+        tables, charts = collect([j.output for j in jobs])
+        n = write_figures(tables, charts, staging)
+        write_texts(collect_texts([j.output for j in jobs]), staging)
+        t2 = time.perf_counter()
+        if formats:
+            values = variables(Context(agg, scope, settings))
+            # a renderer that fails leaves its input in the build folder, never in the report
+            render_book(Path(settings.root), scope, build_root(settings, scope), staging, formats, values,
+                        source_date(scope))
+        write_manifest(settings, scope, jobs, staging, formats)
+        write_atomic(staging / RENDER_KEY, key.encode())
+        publish(staging, out)
     t3 = time.perf_counter()
-    result = BuildResult(out, files, figures=n, scope=scope)
+    result = BuildResult(out, targets, figures=n, scope=scope)
     result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),
                       "render": round(t3 - t2, 2), "total": round(t3 - t0, 2), **stats}
     logger.info("Rapporten klar i %s (%.1f s).", out, t3 - t0)
     return result
+
+
+def _unchanged(out: Path, key: str) -> bool:
+    """Whether the published report was rendered from the same inputs and is whole (its manifest says so)."""
+    stamp = out / RENDER_KEY
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8", errors="replace") != key:
+        return False
+    reasons = verify(out)
+    if reasons:
+        more = f" och {len(reasons) - 3} till" if len(reasons) > 3 else ""
+        logger.warning("Rapporten i %s renderas om: den stämmer inte med sin manifest.json (%s%s).",
+                       out, "; ".join(reasons[:3]), more)
+        return False
+    return True
+
+
+def _refresh_manifest(settings: Settings, scope: Scope, jobs: list[Job], out: Path, formats) -> None:
+    """An unchanged report's manifest.json, rewritten only when what it records has moved on (the git
+    state, a registration file not yet ingested); the outputs are the ones it lists, checked by :func:`verify`."""
+    target = out / "manifest.json"
+    current = target.read_text(encoding="utf-8")
+    outputs = json.loads(current)["outputs"]
+    text = manifest_text(manifest_data(settings, scope, jobs, outputs, formats))
+    if text != current:
+        write_text(target, text)
 
 
 def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dict:
@@ -145,16 +210,17 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
     computed variables of the same scope. Returns execution statistics.
     """
     agg, scope = _resolve(settings, scope)
-    jobs = plan(settings, scope, agg.instrument)
-    stats = execute(jobs, settings, workers=workers)
-    root, broot = Path(settings.root), build_root(settings, scope)
-    for job in jobs:
-        target = root / job.output.relative_to(broot)
-        write_atomic(target, job.output.read_bytes())
-    stale = _stale_notebooks(root, broot, jobs)
-    for path in stale:
-        path.unlink()
-    write_variables(root / "_variables.yml", variables(Context(agg, scope, settings)))
+    with build_lock(settings, scope, "nnsreport notebooks"):
+        jobs = plan(settings, scope, agg.instrument)
+        stats = execute(jobs, settings, workers=workers)
+        root, broot = Path(settings.root), build_root(settings, scope)
+        for job in jobs:
+            target = root / job.output.relative_to(broot)
+            write_atomic(target, job.output.read_bytes())
+        stale = _stale_notebooks(root, broot, jobs)
+        for path in stale:
+            path.unlink()
+        write_variables(root / "_variables.yml", variables(Context(agg, scope, settings)))
     return stats
 
 

@@ -17,7 +17,7 @@ from nns.disclosure import QUESTION
 from nns.spec import claims
 from nns.spec.context import Context
 from nns.spec.tables import indicator_development, new_forbund
-from nns.text import capitalize, fmt_int, fmt_pct, join_sv, number_word
+from nns.text import capitalize, fmt_int, fmt_pct, join_sv, markdown_literal, number_word
 
 __all__ = ["variables", "indicator_heading", "indicator_description", "no_data_note", "development_sentence",
            "ordinal", "instrument_sentences", "national_suppression_sentence"]
@@ -171,7 +171,8 @@ def table_20_summary(ctx: Context) -> dict:
 def local_variables(ctx: Context) -> dict:
     """The values a förbund's own report adds: its name, responses, surveys and table-20 summary."""
     agg, ins, year = ctx.agg, ctx.ins, ctx.year
-    v = {"forbund_namn": ctx.forbund, "forbund_antal_svar": fmt_int(layer.total_responses(agg, year, ctx.forbund))}
+    # the name goes into Markdown ({{< var forbund_namn >}}): escaped, so that it is shown as written
+    v = {"forbund_namn": markdown_literal(ctx.forbund), "forbund_antal_svar": fmt_int(layer.total_responses(agg, year, ctx.forbund))}
     r = layer.responses(agg, year, ctx.forbund)
     used_ids = ctx.used_surveys()
     used, unused, empty = [], [], []

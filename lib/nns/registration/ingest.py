@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from nns.errors import ConfigError, DataError, Problem, ProblemList, RegistrationError
+from nns.errors import ConfigError, DataError, LockedError, Problem, ProblemList, RegistrationError
+from nns.fsio import exclusive_lock
 from nns.instrument import Instrument
 from nns.registration.aggregate import AGGREGATED_FILES, aggregate, write_layer
 from nns.registration.files import registration_files
@@ -84,6 +85,12 @@ def _vanished_years(registration_dir: Path, out_dir: Path, paths: list[Path], dr
     return old & drop
 
 
+def lock_file(out_dir: str | Path) -> Path:
+    """The ingest lock: ``.<folder>.lock`` beside the aggregated layer's folder (data/.aggregated.lock)."""
+    out = Path(out_dir)
+    return out.parent / f".{out.name}.lock"
+
+
 def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instrument,
            year: int | None = None, drop_years=()) -> tuple[dict, ProblemList, list[Registration]]:
     """Check all registration files and, when none has errors, write the aggregated layer.
@@ -92,12 +99,24 @@ def ingest(registration_dir: str | Path, out_dir: str | Path, instrument: Instru
     are kept. Without it, every year of the layer must still have registrations,
     except the years in ``drop_years``, which leave the layer. Nothing is written
     when any file has errors (RegistrationError); the layer's files are replaced
-    all together or not at all (:func:`write_layer`).
+    all together or not at all (:func:`write_layer`). Two ingests into the same
+    layer never run at once: the second fails at once with :class:`LockedError`
+    (otherwise one year's change could be lost).
     """
     registration_dir, out_dir = Path(registration_dir), Path(out_dir)
     drop = set(drop_years)
     if drop and year is not None:
         raise ConfigError("--ta-bort-ar gäller en fullständig inläsning av alla år; använd den utan --year.")
+    lock = lock_file(out_dir)
+
+    def busy(holder: str) -> LockedError:
+        return LockedError(f"Inläsningen till det aggregerade datalagret {out_dir}", lock, holder)
+
+    with exclusive_lock(lock, f"nnsreport ingest{f' --year {year}' if year else ''}", busy):
+        return _ingest(registration_dir, out_dir, instrument, year, drop)
+
+
+def _ingest(registration_dir: Path, out_dir: Path, instrument: Instrument, year: int | None, drop: set[int]):
     paths = registration_files(registration_dir, year)
     problems = ProblemList()
     dropped = set() if year is not None else _vanished_years(registration_dir, out_dir, paths, drop, problems)

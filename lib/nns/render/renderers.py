@@ -23,6 +23,7 @@ from nns.render.book import PROFILE_LOCAL, Media, book_markdown, read_book
 from nns.render.html import HtmlRenderer
 from nns.render.pandoc import MD_FORMAT, pandoc
 from nns.render.pdf import PdfRenderer
+from nns.text import markdown_literal
 
 __all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata"]
 
@@ -37,7 +38,7 @@ class RenderJob:
     work: Path          # a temporary folder: media, intermediate files
     templates: Path     # report/templates
     when: datetime      # the document's timestamp
-    keep_failed: Path   # where a renderer leaves its input when it fails (for the analyst to read)
+    keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
 
 
 class Renderer(Protocol):
@@ -52,7 +53,14 @@ assert tuple(RENDERERS) == FORMATS, "every output format needs a renderer"
 
 
 def book_metadata(book: dict, scope: Scope) -> dict:
-    """The document's metadata (title, author, language, running header) from the book config."""
+    """The document's metadata (title, author, language, running header) from the book config.
+
+    Pandoc reads metadata values as Markdown; the förbund's name is data, so it goes in
+    escaped (:func:`nns.text.markdown_literal`) and every output shows it as written.
+
+    >>> book_metadata({"book": {"title": "Indikatorrapport"}}, Scope(2022, "A--B"))["forbund"]
+    'A\\\\-\\\\-B'
+    """
     b = book["book"]
     title = f"{b.get('title', 'Nationell indikatorrapport')} {scope.year}"
     meta = {
@@ -61,11 +69,11 @@ def book_metadata(book: dict, scope: Scope) -> dict:
         "author": b.get("author", ""),
         "lang": "sv-SE",
         "toc-title": "Innehåll",
-        "header-text": scope.forbund or title,
+        "header-text": markdown_literal(scope.forbund) if scope.local else title,
         "report-year": str(scope.year),
     }
     if scope.local:
-        meta["forbund"] = scope.forbund
+        meta["forbund"] = markdown_literal(scope.forbund)
         meta["title"] = f"{b.get('title', 'Indikatorrapport')} {scope.year}"
     return meta
 
@@ -83,7 +91,7 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
                                         encoding="utf-8")
         ast_text = pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
                            str(work / "rapport.md")])
-        job = RenderJob(work, root / TEMPLATES, when, out_dir)
+        job = RenderJob(work, root / TEMPLATES, when, build_root)
         out_dir.mkdir(parents=True, exist_ok=True)
         renderers = [RENDERERS[f] for f in FORMATS if f in formats]
         # the outputs' pandoc and Typst runs overlap; each gets its own parse of the AST (faster than a copy)
