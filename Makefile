@@ -38,7 +38,7 @@ report: $(STAMP) ## Render the national report (HTML + PDF) for YEAR; FORBUND="n
 report-all: $(STAMP) ## Render every förbund's local report for YEAR, in parallel, with an index page
 	$(BIN)/nnsreport render --year $(YEAR) --all-forbund --workers $(WORKERS)
 
-notebooks: $(STAMP) ## Execute the notebooks into the tree and write _variables.yml (then `quarto render`); FORBUND="name" for a local one
+notebooks: $(STAMP) ## Execute the notebooks into the tree, write _variables.yml and _rapport.yml (then `quarto render`); FORBUND="name" for a local one (`quarto render --profile lokal`)
 	$(BIN)/nnsreport notebooks --year $(YEAR) $(if $(FORBUND),--forbund "$(FORBUND)")
 
 lint: $(TEST_STAMP) ## Check code style (ruff) and the package's layers (import-linter)

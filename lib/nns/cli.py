@@ -85,7 +85,9 @@ def cmd_notebooks(args) -> int:
 
     s = _settings(args)
     stats = prepare_notebooks(s, Scope(s.year, args.forbund or RIKET), workers=args.workers or 2)
-    print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen. _variables.yml skriven.")
+    profile = " --profile lokal" if args.forbund else ""
+    print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen; _variables.yml och _rapport.yml "
+          f"skrivna. Rendera med Quarto: quarto render{profile}")
     return 0
 
 

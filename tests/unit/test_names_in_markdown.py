@@ -42,7 +42,7 @@ def pdf_text(typst_source: str, tmp_path) -> str:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_name_in_markdown_is_shown_as_written_in_html_and_pdf(name, tmp_path):
-    md = f"**{markdown_literal(name)}**\n"   # as report/lokal/index.qmd has {{< var forbund_namn >}}
+    md = f"**{markdown_literal(name)}**\n"   # as index.lokal.qmd has {{< var forbund_namn >}}
     assert html_text(pandoc(["-f", MD_FORMAT, "-t", "html"], md)) == name
     assert pdf_text(pandoc(["-f", MD_FORMAT, "-t", "typst"], md), tmp_path) == name
 
@@ -50,8 +50,8 @@ def test_a_name_in_markdown_is_shown_as_written_in_html_and_pdf(name, tmp_path):
 @pytest.mark.parametrize("name", NAMES)
 def test_a_name_in_the_metadata_is_shown_as_written_in_html_and_pdf(name, tmp_path):
     meta = tmp_path / "meta.yaml"
-    meta.write_text(yaml.safe_dump(book_metadata({"book": {"title": "Indikatorrapport"}}, Scope(2022, name)),
-                                   allow_unicode=True), encoding="utf-8")
+    book = {"rapport-titel": "Indikatorrapport", "book": {}}
+    meta.write_text(yaml.safe_dump(book_metadata(book, Scope(2022, name)), allow_unicode=True), encoding="utf-8")
     template = tmp_path / "template"
     template.write_text("$forbund$\n\n$header-text$\n", encoding="utf-8")
     args = ["-f", MD_FORMAT, "--metadata-file", str(meta), "--template", str(template), "-s"]

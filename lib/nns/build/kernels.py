@@ -26,6 +26,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
 from nns.build.cache import RESET_SOURCE
+from nns.build.notebooks import lift_headings
 from nns.build.plan import Job
 from nns.config import ROOT
 from nns.errors import RenderError
@@ -102,7 +103,7 @@ class NotebookRunner:
             # the cell's place in the notebook (the parameters cell is number 0)
             raise RenderError(f"{exc.ename}: {exc.evalue}",
                               where=f"{job.notebook.name} ({job.name}), cell {exc.cell_index}") from None
-        write_atomic(job.output, nbformat.writes(executed).encode("utf-8"))
+        write_atomic(job.output, nbformat.writes(lift_headings(executed)).encode("utf-8"))
 
     def __exit__(self, *exc):
         if self.kc is not None:

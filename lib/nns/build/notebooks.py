@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import nbformat
 
+from nns.present.records import MIME_META
 from nns.spec.parts import INDICATOR_NOTEBOOK, PARTS
 
-__all__ = ["PARAMETERS", "notebook_sources"]
+__all__ = ["PARAMETERS", "notebook_sources", "lift_headings"]
 
 #: The parameters cell of every notebook (papermill replaces the values).
 PARAMETERS = '''ar = 2022
@@ -54,3 +55,27 @@ def notebook_sources() -> dict[str, nbformat.NotebookNode]:
             nb.cells.append(cell)
         out[f"{name}.ipynb"] = nb
     return out
+
+
+def lift_headings(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Move each chapter title a cell displayed (metadata kind ``heading``) into a Markdown cell before it.
+
+    Quarto takes a chapter's title, for the sidebar, the page title and the navigation, from the
+    notebook's Markdown cells, not from what its code cells display; the title is computed (the
+    indicator's number and name come from the instrument), so it is moved there after execution.
+    """
+    cells = []
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            headings = [o for o in cell.get("outputs", [])
+                        if o.get("metadata", {}).get(MIME_META, {}).get("kind") == "heading"]
+            for i, out in enumerate(headings):
+                md = out["data"]["text/markdown"]
+                heading = nbformat.v4.new_markdown_cell("".join(md) if isinstance(md, list) else md)
+                heading.id = f"{cell.get('id', 'cell')}-rubrik-{i}"
+                cells.append(heading)
+            if headings:
+                cell.outputs = [o for o in cell.outputs if all(o is not h for h in headings)]
+        cells.append(cell)
+    nb.cells = cells
+    return nb

@@ -30,8 +30,8 @@ from nns.config import FORMATS, Scope, Settings
 from nns.errors import LockedError, NNSError
 from nns.fsio import exclusive_lock, file_hash, write_atomic, write_text
 from nns.present.prose import variables
-from nns.render.book import write_variables
-from nns.render.renderers import RENDERERS, render_book
+from nns.render.book import BOOK_METADATA, read_book, write_book_metadata, write_variables
+from nns.render.renderers import RENDERERS, profile, quarto_metadata, render_book
 from nns.spec.context import Context
 
 logger = logging.getLogger(__name__)
@@ -221,6 +221,7 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
         for path in stale:
             path.unlink()
         write_variables(root / "_variables.yml", variables(Context(agg, scope, settings)))
+    write_book_metadata(root / BOOK_METADATA, quarto_metadata(read_book(root, profile(scope)), scope))
     return stats
 
 

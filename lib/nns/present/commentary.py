@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nnsreport as nr
 from nns.config import RIKET
+from nns.present import markup
 from nns.spec import claims
 from nns.spec.context import Context
 from nns.text import fmt_pct, fmt_signed, join_sv, number_word
@@ -67,7 +68,7 @@ def is_draft(path: Path) -> bool:
 
 
 def _box(sentences: list[str]) -> str:
-    return "\n".join(["::: {.utkast}", DRAFT_NOTE, "", " ".join(sentences), ":::", ""])
+    return markup.box("utkast", f"{DRAFT_NOTE}\n\n{' '.join(sentences)}")
 
 
 def text(ctx: Context, key: str) -> str:

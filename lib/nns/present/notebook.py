@@ -18,7 +18,7 @@ from IPython.display import display
 
 from nns import layer
 from nns.config import RIKET, Scope, load_settings, settings_from_parameters
-from nns.present import commentary, prose
+from nns.present import commentary, markup, prose
 from nns.present import tables as gt_tables
 from nns.present.palette import survey_colours
 from nns.present.records import MIME_META, grid, wide
@@ -57,33 +57,28 @@ def show_markdown(text: str) -> None:
         _display({"text/markdown": text, "text/plain": text})
 
 
-def _caption_markdown(label: str, caption: str, anchor: str) -> str:
-    return f"[**{label}**]{{#{anchor}}} {caption}"
-
-
 def show_table(spec: TableSpec | None, colours: dict[str, str]) -> None:
-    """A table: its caption as Markdown, then the great_tables HTML, with the cells in the metadata.
+    """A table: one Markdown output with its HTML and its Typst (:mod:`nns.present.markup`); the cells,
+    the printed grid and the caption go in the metadata (figures.csv, tables/*.csv).
 
     None (a table that does not belong in this report) shows nothing.
     """
     if spec is None:
         return
     laid_out = wide(spec)   # one layout for the HTML, the PDF grid and the CSV
+    table_grid = grid(spec, colours, laid_out)
     meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "layout": spec.layout, "grid": grid(spec, colours, laid_out),
+            "anchor": spec.anchor, "layout": spec.layout, "grid": table_grid,
             "figures": spec.figures().to_dict(orient="split")["data"]}
-    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
-             {"kind": "caption", "for": spec.anchor})
-    _display({"text/html": gt_tables.to_html(spec, colours, laid_out), "text/plain": f"{spec.label} {spec.caption}"},
-             meta)
+    markdown = markup.table_markdown(spec, gt_tables.to_html(spec, colours, laid_out), table_grid)
+    _display({"text/markdown": markdown, "text/plain": f"{spec.label} {spec.caption}"}, meta)
 
 
 def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
-    """A chart: caption as Markdown, the SVG with its alt text, and the note below it."""
+    """A chart: one Markdown output with its caption, the SVG with its alt text (HTML and Typst) and its note."""
     if spec.cells.empty:   # nothing to draw: the caption and the note that says why
-        _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
-                 {"kind": "caption", "for": spec.anchor})
-        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
+        _display({"text/markdown": markup.empty_chart_markdown(spec), "text/plain": spec.note},
+                 {"kind": "note", "for": spec.anchor})
         return
     # seaborn and matplotlib take ~0.6 s to import; a notebook without charts (most parts) never needs them
     from nns.present import charts as draw_charts  # noqa: PLC0415
@@ -92,11 +87,7 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
     alt = spec.alt_text()
     meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
             "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
-    _display({"text/markdown": _caption_markdown(spec.label, spec.caption, spec.anchor)},
-             {"kind": "caption", "for": spec.anchor})
-    _display({"image/svg+xml": svg, "text/plain": alt}, meta)
-    if spec.note:
-        _display({"text/markdown": spec.note}, {"kind": "note", "for": spec.anchor})
+    _display({"text/markdown": markup.chart_markdown(spec, svg, alt), "text/plain": alt}, meta)
 
 
 def _show(specs: list, colours: dict[str, str]) -> None:
@@ -134,7 +125,8 @@ def indicator_chapter(ctx: Context, number: int) -> IndicatorChapter:
 def show_indicator(ctx: Context, number: int) -> None:
     """An indicator's chapter: heading, description, tables, charts and commentary."""
     chapter = indicator_chapter(ctx, number)
-    show_markdown(chapter.heading)
+    # the chapter's title: the build moves it into a Markdown cell of its own (Quarto reads titles there)
+    _display({"text/markdown": chapter.heading, "text/plain": chapter.heading}, {"kind": "heading"})
     show_markdown(chapter.description)
     _show(chapter.specs, survey_colours(ctx.ins))
     if chapter.commentary:   # marked, so that the build can export it for reviewers

@@ -14,6 +14,7 @@ import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
+from nns.present import markup
 from nns.spec import claims
 from nns.spec.context import Context
 from nns.spec.tables import indicator_development, new_forbund
@@ -54,15 +55,14 @@ def _measure_line(ins, qid: str, year: int, natural: int) -> str:
 def indicator_description(ctx: Context, ind) -> str:
     """The indicator's text and its measures as Markdown."""
     ins = ctx.ins
-    lines = ["::: {.indikator}", f"**{ind.text}**", ""]
+    lines = [f"**{ind.text}**", ""]
     if not ind.measures:
         lines += [
             "Indikatorn ingår inte i enkätundersökningen. Den är tänkt att följas upp med registerdata "
             f"({ind.register_study[0].lower() + ind.register_study[1:]}), men någon fast rutin för en årlig "
             "mätning finns ännu inte. Därför redovisas inga resultat för den i rapporten.",
-            ":::",
         ]
-        return "\n".join(lines)
+        return markup.box("indikator", "\n".join(lines))
     natural = ctx.year - ctx.settings.comparison_years + 1
     measures = [m for m in ind.measures if ins.question(m).version(ctx.year)]
     lines += ["Mått:", ""]
@@ -87,10 +87,8 @@ def indicator_description(ctx: Context, ind) -> str:
     if earlier:
         last = max(y for y, _ in earlier)
         lines += ["", f"Tidigare mått (till och med {last}):", ""] + [line for _, line in earlier]
-    lines.append(":::")
-    if note:
-        lines += ["", note]
-    return "\n".join(lines)
+    out = markup.box("indikator", "\n".join(lines))
+    return f"{out}\n{note}" if note else out
 
 
 def no_data_note(ctx: Context, ind) -> str:

@@ -1,7 +1,7 @@
 """great_tables tables from table specifications (:class:`nns.spec.model.TableSpec`).
 
 Declarative: the spec says what the cells are; this module only lays them
-out. Every table gets a fixed ``id`` (``tbl-5-1``) so that the HTML is the
+out. Every table gets a fixed ``id`` (``gt-5-1``) so that the HTML is the
 same on every run. Row groups of tables N.1/N.2 carry the respondent group's
 colour, the same as in the charts.
 """
@@ -16,7 +16,8 @@ __all__ = ["table_id", "to_gt", "to_html"]
 
 
 def table_id(spec: TableSpec) -> str:
-    return "tbl-" + spec.number.replace(".", "-").lower()
+    # not "tbl-": Quarto reads ids with that prefix as its own cross-references
+    return "gt-" + spec.number.replace(".", "-").lower()
 
 
 def to_gt(spec: TableSpec, colours: dict[str, str], laid_out=None) -> GT:

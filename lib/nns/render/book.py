@@ -1,15 +1,14 @@
 """The book: ``_quarto.yml`` (and a profile), its chapters, and each chapter as Markdown.
 
 Does for this book what ``quarto render`` does before pandoc runs: reads the
-chapter list, resolves ``{{< var … >}}`` from the computed variables and
-``{{< embed notebook.ipynb#label >}}`` from the executed notebooks, and turns
-notebook outputs (Markdown, great_tables HTML, SVG charts with alt text) into
-Markdown for pandoc.
+chapter list of the profile, resolves ``{{< var … >}}`` from the computed
+variables and ``{{< embed notebook.ipynb#label >}}`` from the executed
+notebooks, and joins the chapters into one Markdown text for one page. The
+notebooks' outputs are Markdown already, with their tables and charts in HTML
+and Typst (:mod:`nns.present.markup`): what Quarto reads is what pandoc reads.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import re
@@ -21,31 +20,56 @@ import yaml
 from nns.errors import RenderError
 from nns.fsio import write_text
 
-__all__ = ["VAR_RE", "EMBED_RE", "LABEL_RE", "read_book", "Chapter", "chapters", "Media", "outputs_markdown",
-           "notebook_markdown", "qmd_markdown", "book_markdown", "write_variables", "PROFILE_LOCAL"]
+__all__ = ["VAR_RE", "EMBED_RE", "LABEL_RE", "LINK_RE", "read_book", "Chapter", "chapters", "outputs_markdown",
+           "notebook_markdown", "qmd_markdown", "book_markdown", "write_variables", "write_book_metadata",
+           "PROFILE_NATIONAL", "PROFILE_LOCAL", "BOOK_METADATA"]
 
 VAR_RE = re.compile(r"\{\{<\s*var\s+([A-Za-z0-9_.-]+)\s*>\}\}")
 EMBED_RE = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([A-Za-z0-9_-]+)\s*>\}\}")
 LABEL_RE = re.compile(r"^#\|\s*label:\s*(\S+)", re.M)
+#: A link to a place in another chapter: ``[text](other.qmd#anchor)`` (Quarto's multi-page HTML needs the file).
+LINK_RE = re.compile(r"\]\((?!https?:)([^()#\s]+\.(?:qmd|ipynb))#([A-Za-z0-9_-]+)\)")
 
-#: The Quarto profile of a förbund's report (``_quarto-lokal.yml``).
+#: The Quarto profiles of the two books: the national report (the default) and a förbund's report.
+PROFILE_NATIONAL = "riket"
 PROFILE_LOCAL = "lokal"
+#: The book's computed metadata (title with the year, the förbund), written by ``make notebooks`` for Quarto.
+BOOK_METADATA = "_rapport.yml"
 
 
 def _merge(a: dict, b: dict) -> dict:
+    """Quarto's merge of configurations: mappings merged deeply, lists concatenated without repeats."""
     out = dict(a)
     for k, v in b.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        old = out.get(k)
+        if isinstance(v, dict) and isinstance(old, dict):
+            out[k] = _merge(old, v)
+        elif isinstance(v, list) or isinstance(old, list):
+            both = (old if isinstance(old, list) else [old] if old is not None else []) + \
+                   (v if isinstance(v, list) else [v] if v is not None else [])
+            seen, out[k] = set(), []
+            for item in both:
+                key = json.dumps(item, sort_keys=True, ensure_ascii=False)
+                if key not in seen:
+                    seen.add(key)
+                    out[k].append(item)
+        else:
+            out[k] = v
     return out
 
 
 def read_book(root: Path, profile: str | None = None) -> dict:
-    """_quarto.yml, merged with _quarto-<profile>.yml when a profile is given."""
+    """``_quarto.yml`` merged with ``_quarto-<profile>.yml``, as ``quarto render --profile <profile>`` reads them.
+
+    Without a profile, the default one that ``_quarto.yml`` names (``profile: default:``).
+    """
     conf = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
+    profile = profile or (conf.get("profile") or {}).get("default")
     if profile:
-        p = root / f"_quarto-{profile}.yml"
-        if p.exists():
-            conf = _merge(conf, yaml.safe_load(p.read_text(encoding="utf-8")))
+        path = root / f"_quarto-{profile}.yml"
+        if not path.exists():
+            raise RenderError(f"Profilen '{profile}' saknas: {path.name} finns inte.", where=str(root))
+        conf = _merge(conf, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     return conf
 
 
@@ -74,25 +98,6 @@ def chapters(book: dict) -> list[Chapter]:
 # Chapters to Markdown
 # ---------------------------------------------------------------------------
 
-class Media:
-    """Images written next to the render, named by content so reruns give the same names."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def save(self, data: bytes, stem: str, ext: str) -> str:
-        name = f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}.{ext}"
-        (self.folder / name).write_bytes(data)
-        return f"{self.folder.name}/{name}"
-
-    def image(self, bundle: dict, stem: str) -> str:
-        """Write a notebook output's image (SVG preferred, else PNG); return its relative path."""
-        if "image/svg+xml" in bundle:
-            return self.save(_text(bundle["image/svg+xml"]).encode("utf-8"), stem, "svg")
-        return self.save(base64.b64decode(bundle["image/png"]), stem, "png")
-
-
 def _strip_front_matter(text: str) -> str:
     if text.startswith("---"):
         end = text.find("\n---", 3)
@@ -105,51 +110,19 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else (value or "")
 
 
-def outputs_markdown(outputs: list[dict], media: Media) -> str:
-    """Markdown for a code cell's outputs (tables as raw HTML inside a marked Div)."""
+def outputs_markdown(outputs: list[dict]) -> str:
+    """A code cell's outputs as the report shows them: their Markdown (tables and charts carry their own
+    HTML and Typst, :mod:`nns.present.markup`), as Quarto reads them."""
     parts = []
-    pending_caption = None
     for out in outputs:
         if out.get("output_type") == "error":
             raise RenderError(f"{out.get('ename')}: {out.get('evalue')}", where="notebook")
         data = out.get("data", {})
-        meta = out.get("metadata", {}).get("nnsreport", {})
-        kind = meta.get("kind")
-        if kind == "caption":
-            pending_caption = _text(data.get("text/markdown"))
-            continue
-        if kind == "table":
-            parts.append("\n".join([
-                f"::: {{.nns-table number=\"{meta['number']}\" layout=\"{meta.get('layout', 'plain')}\"}}",
-                pending_caption or f"**{meta['label']}** {meta['caption']}",
-                "", "```{=html}", _text(data.get("text/html")), "```",
-                "", "```{=nnsgrid}", json.dumps(meta["grid"], ensure_ascii=False), "```", ":::",
-            ]))
-            pending_caption = None
-        elif kind == "chart":
-            path = media.image(data, meta["anchor"])
-            alt = meta.get("alt", "").replace("]", ")").replace("[", "(")
-            parts.append("\n".join([
-                f"::: {{.nns-figure number=\"{meta['number']}\"}}",
-                pending_caption or f"**{meta['label']}** {meta['caption']}",
-                "", f"![{alt}]({path}){{width=100%}}", ":::",
-            ]))
-            pending_caption = None
-        elif kind == "commentary":
-            parts.append(_text(data.get("text/markdown")))
-        elif kind == "note":
-            note = _text(data.get("text/markdown"))
-            if pending_caption:   # a chart with nothing to draw: caption and note only
-                parts.append(f"::: {{.nns-figure}}\n{pending_caption}\n\n{note}\n:::")
-                pending_caption = None
-            elif parts and parts[-1].startswith("::: {.nns-figure"):
-                parts[-1] = parts[-1][: -len(":::")] + f"\n{note}\n:::"
-            else:
-                parts.append(note)
-        elif "text/markdown" in data:
+        if "text/markdown" in data:
             parts.append(_text(data["text/markdown"]))
-        elif "image/svg+xml" in data or "image/png" in data:
-            parts.append(f"![]({media.image(data, 'bild')})")
+        elif any(k.startswith("image/") or k == "text/html" for k in data):
+            raise RenderError("En cell visar en bild eller HTML utan Markdown; rapporten visar bara Markdown "
+                              "(nns.present.markup).", where="notebook")
     return "\n\n".join(p for p in parts if p.strip())
 
 
@@ -159,7 +132,7 @@ def _load_notebook(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def notebook_markdown(path: Path, media: Media, label: str | None = None) -> str:
+def notebook_markdown(path: Path, label: str | None = None) -> str:
     """Markdown for a whole executed notebook, or for the cell with ``#| label: <label>``."""
     nb = _load_notebook(path)
     parts = []
@@ -175,13 +148,15 @@ def notebook_markdown(path: Path, media: Media, label: str | None = None) -> str
         if label is not None and (not m or m.group(1) != label):
             continue
         found = True
-        parts.append(outputs_markdown(cell.get("outputs", []), media))
+        parts.append(outputs_markdown(cell.get("outputs", [])))
     if label is not None and not found:
         raise RenderError(f"Ingen cell med etiketten '{label}'.", where=str(path))
     return "\n\n".join(p for p in parts if p.strip())
 
 
-def qmd_markdown(path: Path, source_root: Path, build_root: Path, variables: dict, media: Media) -> str:
+def qmd_markdown(path: Path, source_root: Path, build_root: Path, variables: dict) -> str:
+    """A chapter's Markdown with its variables and embeds resolved, and links to other chapters made
+    links within the one page."""
     text = _strip_front_matter(path.read_text(encoding="utf-8"))
 
     def var(m):
@@ -192,26 +167,31 @@ def qmd_markdown(path: Path, source_root: Path, build_root: Path, variables: dic
 
     def embed(m):
         rel = os.path.normpath(Path(path.relative_to(source_root)).parent / m.group(1))
-        return notebook_markdown(build_root / rel, media, m.group(2))
+        return notebook_markdown(build_root / rel, m.group(2))
 
     text = EMBED_RE.sub(embed, text)
+    text = LINK_RE.sub(lambda m: f"](#{m.group(2)})", text)
     return VAR_RE.sub(var, text)
 
 
-def book_markdown(root: Path, book: dict, build_root: Path, variables: dict, media: Media) -> str:
-    """The whole book as one Markdown text: chapters in order, appendices after a Typst marker."""
+def book_markdown(root: Path, book: dict, build_root: Path, variables: dict) -> str:
+    """The whole book as one Markdown text, chapters in order."""
     parts = []
-    appendix_started = False
     for ch in chapters(book):
-        if ch.appendix and not appendix_started:
-            parts.append("```{=typst}\n#show: appendix\n```")
-            appendix_started = True
         if ch.path.endswith(".ipynb"):
-            parts.append(notebook_markdown(build_root / ch.path, media))
+            parts.append(notebook_markdown(build_root / ch.path))
         else:
-            parts.append(qmd_markdown(root / ch.path, root, build_root, variables, media))
+            parts.append(qmd_markdown(root / ch.path, root, build_root, variables))
     return "\n\n".join(parts) + "\n"
 
+
+
+def write_book_metadata(path: Path, metadata: dict) -> None:
+    """The book's computed metadata for Quarto (``_rapport.yml``, read through ``metadata-files``)."""
+    text = "# Computed by nnsreport (make notebooks) for the report it prepared; do not edit.\n"
+    text += yaml.safe_dump(metadata, allow_unicode=True, sort_keys=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_text(path, text)
 
 
 def write_variables(path: Path, variables: dict) -> None:

@@ -1,4 +1,4 @@
-"""pandoc: the engine that parses the book and writes HTML and Typst, and helpers for its JSON AST."""
+"""pandoc: the engine that parses the book and writes HTML and Typst."""
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +7,7 @@ import pypandoc
 
 from nns.errors import RenderError
 
-__all__ = ["pandoc", "pandoc_path", "walk_blocks", "classes", "MD_FORMAT"]
+__all__ = ["pandoc", "pandoc_path", "MD_FORMAT"]
 
 #: How the book's Markdown is read (figures are ours: no implicit figures).
 MD_FORMAT = "markdown-implicit_figures"
@@ -22,22 +22,3 @@ def pandoc(args: list[str], input_text: str | None = None) -> str:
     if proc.returncode != 0:
         raise RenderError(f"pandoc misslyckades: {proc.stderr.strip()[:2000]}", where="pandoc " + " ".join(args[:4]))
     return proc.stdout
-
-
-
-def walk_blocks(blocks, fn):
-    """Apply fn to every block list (depth first); fn returns a new list."""
-    out = []
-    for b in blocks:
-        t = b.get("t")
-        if t == "Div":
-            attr, content = b["c"]
-            b = {"t": "Div", "c": [attr, walk_blocks(content, fn)]}
-        elif t == "BlockQuote":
-            b = {"t": "BlockQuote", "c": walk_blocks(b["c"], fn)}
-        out.append(b)
-    return fn(out)
-
-
-def classes(block) -> list[str]:
-    return block["c"][0][1] if block.get("t") == "Div" else []

@@ -18,14 +18,16 @@ from typing import Protocol
 import yaml
 
 from nns.config import FORMATS, Scope
+from nns.errors import RenderError
 from nns.fsio import write_atomic
-from nns.render.book import PROFILE_LOCAL, Media, book_markdown, read_book
+from nns.render.book import PROFILE_LOCAL, PROFILE_NATIONAL, book_markdown, read_book
 from nns.render.html import HtmlRenderer
 from nns.render.pandoc import MD_FORMAT, pandoc
 from nns.render.pdf import PdfRenderer
 from nns.text import markdown_literal
 
-__all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata"]
+__all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata", "quarto_metadata",
+           "profile"]
 
 #: The templates the renderers use (the Typst template, the HTML template and stylesheet).
 TEMPLATES = "report/templates"
@@ -35,7 +37,7 @@ TEMPLATES = "report/templates"
 class RenderJob:
     """What every renderer gets besides the AST."""
 
-    work: Path          # a temporary folder: media, intermediate files
+    work: Path          # a temporary folder for intermediate files
     templates: Path     # report/templates
     when: datetime      # the document's timestamp
     keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
@@ -53,16 +55,19 @@ assert tuple(RENDERERS) == FORMATS, "every output format needs a renderer"
 
 
 def book_metadata(book: dict, scope: Scope) -> dict:
-    """The document's metadata (title, author, language, running header) from the book config.
+    """The document's metadata (title with the year, author, language, running header) from the book config.
 
-    Pandoc reads metadata values as Markdown; the förbund's name is data, so it goes in
-    escaped (:func:`nns.text.markdown_literal`) and every output shows it as written.
+    The title is the profile's ``rapport-titel`` and the year. Pandoc reads metadata values as Markdown;
+    the förbund's name is data, so it goes in escaped (:func:`nns.text.markdown_literal`) and every
+    output shows it as written.
 
-    >>> book_metadata({"book": {"title": "Indikatorrapport"}}, Scope(2022, "A--B"))["forbund"]
+    >>> book_metadata({"rapport-titel": "Indikatorrapport", "book": {}}, Scope(2022, "A--B"))["forbund"]
     'A\\\\-\\\\-B'
     """
     b = book["book"]
-    title = f"{b.get('title', 'Nationell indikatorrapport')} {scope.year}"
+    if "rapport-titel" not in book:
+        raise RenderError("Profilen saknar rapport-titel (rapportens titel utan år).", where="_quarto-*.yml")
+    title = f"{book['rapport-titel']} {scope.year}"
     meta = {
         "title": title,
         "subtitle": b.get("subtitle", ""),
@@ -74,18 +79,32 @@ def book_metadata(book: dict, scope: Scope) -> dict:
     }
     if scope.local:
         meta["forbund"] = markdown_literal(scope.forbund)
-        meta["title"] = f"{b.get('title', 'Indikatorrapport')} {scope.year}"
     return meta
+
+
+def profile(scope: Scope) -> str:
+    """The Quarto profile of a report: the national book or a förbund's."""
+    return PROFILE_LOCAL if scope.local else PROFILE_NATIONAL
+
+
+def quarto_metadata(book: dict, scope: Scope) -> dict:
+    """What ``quarto render`` needs beside the profile, from the same metadata ``make report`` uses
+    (``_rapport.yml``): the book's title with its year, the förbund, the running header."""
+    meta = book_metadata(book, scope)
+    out = {"book": {"title": meta["title"]}, "header-text": meta["header-text"], "toc-title": meta["toc-title"],
+           "report-year": meta["report-year"]}
+    if "forbund" in meta:
+        out["forbund"] = meta["forbund"]
+    return out
 
 
 def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, formats, variables: dict,
                 when: datetime) -> list[Path]:
     """Render the book (national, or the local profile) into ``out_dir``/rapport.<suffix> for each format."""
-    book = read_book(root, PROFILE_LOCAL if scope.local else None)
+    book = read_book(root, profile(scope))
     work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
     try:
-        media = Media(work / "media")
-        markdown = book_markdown(root, book, build_root, variables, media)
+        markdown = book_markdown(root, book, build_root, variables)
         (work / "rapport.md").write_text(markdown, encoding="utf-8")
         (work / "meta.yaml").write_text(yaml.safe_dump(book_metadata(book, scope), allow_unicode=True),
                                         encoding="utf-8")
