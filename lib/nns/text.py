@@ -2,8 +2,8 @@
 
 >>> fmt_int(3967)
 '3\\xa0967'
->>> fmt_pct(52), fmt_pct(52, prose=True)
-('52%', '52\\xa0%')
+>>> fmt_pct(52), fmt_pct("-")
+('52\\xa0%', '–')
 >>> join_sv(["1", "2", "3"])
 '1, 2 och 3'
 >>> number_word(6), number_word(14)
@@ -52,21 +52,27 @@ def markdown_literal(text: str) -> str:
     return "".join(out)
 
 
+#: How a missing figure prints (nothing to report, not asked, not used): an en dash, as Swedish official
+#: statistics mark it ("–": inget finns att redovisa).
+MISSING = "–"
+
+
 def fmt_int(value) -> str:
     """A whole number with a (non-breaking) space as thousands separator, as Swedish text has it."""
     if value is None or value == "-":
-        return "-"
+        return MISSING
     n = int(value)
     sign = "−" if n < 0 else ""
     digits = f"{abs(n):,}".replace(",", NBSP)
     return f"{sign}{digits}"
 
 
-def fmt_pct(value, prose: bool = False) -> str:
-    """A whole percent: '78%' in tables (as the report prints them), '78 %' in running text."""
+def fmt_pct(value) -> str:
+    """A whole percent with a non-breaking space before the sign, in tables, text and charts alike
+    ('78 %': Språkrådet's and SCB's way; the number and its sign never part at a line end)."""
     if value is None or value == "-":
-        return "-"
-    return f"{int(value)}{NBSP if prose else ''}%"
+        return MISSING
+    return f"{int(value)}{NBSP}%"
 
 
 def fmt_signed(value: int) -> str:

@@ -62,7 +62,7 @@ def test_appendices_and_bild_1(pdf_text, html):
 
 
 @pytest.mark.parametrize("needle", [
-    "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78%)", "(70%)", "21 595",
+    "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78 %)", "(70 %)", "21 595",
     "Av 15 uppföljda indikatorer syns en ökning i",
     "Arvika Eda", "Degerfors/Karlskoga*", "Årjäng (BÅD-ESÅ)*",
 ])

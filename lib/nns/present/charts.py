@@ -2,8 +2,10 @@
 
 One colour per respondent group (survey), the same in every chart and table,
 from the Okabe–Ito palette, which stays distinguishable with the common forms
-of colour blindness. Kvinnor are drawn with solid lines, män with dashed
-lines; in local reports the nation is a thin dashed line of the same colour.
+of colour blindness, darkened where needed to WCAG contrast against white
+(lines 3:1, labels 4.5:1). Without colour, the lines still differ: a marker
+per respondent group and question, solid lines for kvinnor and dashed for
+män; in local reports the nation is a thin dashed line.
 """
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from nns.present.palette import colour_of, shade  # noqa: E402
+from nns.present.palette import LINE_CONTRAST, TEXT_CONTRAST, colour_of, legible, shade  # noqa: E402
 
-__all__ = ["draw", "svg_text", "spread_labels"]
+__all__ = ["draw", "svg_text", "spread_labels", "value_axis", "MIN_SPAN"]
 
-MARKERS = ["o", "s", "^", "D"]
+MARKERS = ["o", "s", "^", "D", "v", "P"]
 FONT = "DejaVu Sans"
 
 def _theme():
@@ -44,52 +46,79 @@ def _int_values(frame):
     return out
 
 
+#: The smallest span of a line chart's value axis, in percentage points: a change of a few points should look
+#: like a few points, not fill the chart.
+MIN_SPAN = 40
+
+
+def value_axis(lo: int, hi: int, min_span: int = MIN_SPAN) -> tuple[int, int]:
+    """The value axis for values from ``lo`` to ``hi`` percent: whole tens with room for the values, at least
+    ``min_span`` points, within 0–100.
+
+    >>> value_axis(46, 62), value_axis(69, 80), value_axis(5, 95), value_axis(88, 99), value_axis(2, 9)
+    ((30, 70), (50, 90), (0, 100), (60, 100), (0, 40))
+    """
+    a, b = max(0, (lo - 3) // 10 * 10), min(100, -(-(hi + 3) // 10) * 10)
+    while b - a < min_span:
+        if a > 0 and (b >= 100 or (lo - a) <= (b - hi)):
+            a -= 10
+        else:
+            b += 10
+    return a, b
+
+
 def _draw_lines(spec, colours):
-    """One seaborn call for all series: colour by respondent group, dashes for män and riket."""
+    """One seaborn call for all series: colour by respondent group, a marker per question, dashes for män and
+    riket; a value label at each line's end, in the line's colour made legible."""
     data = _int_values(spec.cells)
     series_order = list(dict.fromkeys(data["series"]))
-    palette, dashes, markers, styles = {}, {}, {}, {}
+    palette, text_colour, dashes, markers, styles = {}, {}, {}, {}, {}
+    shapes: dict[tuple, str] = {}
     for series in series_order:
         first = data[data["series"] == series].iloc[0]
         riket = bool(first["riket"])
-        # a second question of the same respondent group gets a darker shade of its colour
-        palette[series] = shade(colour_of(colours, first["respondent"]), int(first["question_order"]))
+        # a second question of the same respondent group gets a darker shade of its colour; every line keeps
+        # WCAG's 3:1 against white, every label 4.5:1
+        palette[series] = legible(shade(colour_of(colours, first["respondent"]), int(first["question_order"])),
+                                  LINE_CONTRAST)
+        text_colour[series] = legible(palette[series], TEXT_CONTRAST)
         dashes[series] = (4, 2) if first["group"] == "man" or riket else ""
-        markers[series] = MARKERS[int(first["question_order"]) % len(MARKERS)]
+        # without colour, the lines differ by marker (respondent group and question) and dash (män, riket)
+        key = (first["respondent"], int(first["question_order"]))
+        markers[series] = shapes.setdefault(key, MARKERS[len(shapes) % len(MARKERS)])
         styles[series] = riket
     n_legend_rows = -(-len(series_order) // (2 if len(series_order) > 3 else max(len(series_order), 1)))
-    fig = plt.figure(figsize=(6.4, 2.9 + 0.17 * n_legend_rows))
-    bottom = (0.42 + 0.17 * n_legend_rows) / (2.9 + 0.17 * n_legend_rows)
-    ax = fig.add_axes((0.11, bottom, 0.86, 0.95 - bottom))
+    fig = plt.figure(figsize=(6.4, 2.6 + 0.17 * n_legend_rows))
+    bottom = (0.42 + 0.17 * n_legend_rows) / (2.6 + 0.17 * n_legend_rows)
+    ax = fig.add_axes((0.11, bottom, 0.80, 0.95 - bottom))
     sns.lineplot(data=data, x="y", y="v", hue="series", style="series", hue_order=series_order,
                  style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax,
                  linewidth=1.8, markersize=5, legend=False, sort=True, estimator=None)
     for line, series in zip(ax.get_lines(), series_order):
         if styles[series]:
-            line.set_linewidth(1.0)
-            line.set_alpha(0.65)
+            line.set_linewidth(1.1)
             line.set_markersize(3.5)
-    handles = []
     labels = []
     for series in series_order:
         rows = data[data["series"] == series].sort_values("y")
         if not styles[series] and len(rows):
             last = rows.iloc[-1]
-            labels.append((int(last["y"]), int(last["v"]), palette[series]))
-    lo, hi = (data["v"].min(), data["v"].max()) if len(data) else (0, 100)
-    ylim = (max(0, (lo // 10) * 10 - 5), min(100, (hi // 10) * 10 + 12))
-    for x, y, v, colour in spread_labels(labels, min_gap=(ylim[1] - ylim[0]) * 0.045):
-        ax.annotate(f"{v}", (x, v), xytext=(x + 0.09, y), textcoords="data", fontsize=7, color=colour,
-                    va="center")
+            labels.append((int(last["y"]), int(last["v"]), text_colour[series]))
+    ylim = value_axis(int(data["v"].min()), int(data["v"].max())) if len(data) else (0, 100)
+    gap = (ylim[1] - ylim[0]) * 0.055
+    for x, y, v, colour in spread_labels(labels, min_gap=gap):
+        # outside the frame, never clipped: the axes leave room on the right
+        ax.annotate(f"{v}\u00a0%", (x, v), xytext=(x + 0.12, y), textcoords="data", fontsize=7, color=colour,
+                    va="center", annotation_clip=False)
+    handles = []
     for series in series_order:
-        colour = palette[series]
-        handles.append(Line2D([0], [0], label=series, color=colour, marker=markers[series],
+        handles.append(Line2D([0], [0], label=series, color=palette[series], marker=markers[series],
                               linestyle=(0, dashes[series]) if dashes[series] else "-",
-                              linewidth=1.0 if styles[series] else 1.8, alpha=0.65 if styles[series] else 1))
+                              linewidth=1.1 if styles[series] else 1.8))
     years = sorted(data["y"].unique()) if len(data) else []
     if years:
         ax.set_xticks(list(range(min(years), max(years) + 1)))
-        ax.set_xlim(min(years) - 0.3, max(years) + 0.5)
+        ax.set_xlim(min(years) - 0.3, max(years) + 0.3)
     ax.set_ylim(*ylim)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}\u00a0%"))
     ax.set_xlabel("")
@@ -102,17 +131,15 @@ def _draw_lines(spec, colours):
 
 
 def spread_labels(labels: list[tuple[int, int, str]], min_gap: float) -> list[tuple[int, float, int, str]]:
-    """End-of-line value labels moved apart so that none overlap; equal values share one label.
+    """End-of-line value labels moved apart so that none overlap: one label per line, even where two lines
+    end on the same value (each in its line's colour).
 
-    ``labels`` are (x, value, colour); returns (x, y to draw at, value, colour).
+    ``labels`` are (x, value, colour); returns (x, y to draw at, value, colour), in the order of the values.
 
-    >>> [round(y, 1) for _, y, _, _ in spread_labels([(2022, 79, "a"), (2022, 79, "b"), (2022, 77, "c")], 2.5)]
-    [76.8, 79.2]
+    >>> [(round(y, 1), v) for _, y, v, _ in spread_labels([(2022, 79, "a"), (2022, 79, "b"), (2022, 77, "c")], 2.5)]
+    [(75.8, 77), (78.3, 79), (80.8, 79)]
     """
-    merged: dict[int, tuple[int, int, str]] = {}
-    for x, v, colour in labels:
-        merged.setdefault(v, (x, v, colour))
-    items = sorted(merged.values(), key=lambda t: t[1])
+    items = sorted(labels, key=lambda t: t[1])
     placed: list[list] = []
     for x, v, colour in items:
         y = float(v)

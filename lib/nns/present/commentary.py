@@ -165,7 +165,7 @@ def survey_order_sentence(ctx: Context) -> str:
     levels = claims.survey_levels(ctx)
     if len(levels) < 2:
         return ""
-    return _order(ctx, [f"{_who(ctx, lv.id)} ({fmt_pct(lv.mean, True)})" for lv in levels])
+    return _order(ctx, [f"{_who(ctx, lv.id)} ({fmt_pct(lv.mean)})" for lv in levels])
 
 
 def _order(ctx: Context, parts: list[str]) -> str:
@@ -189,7 +189,7 @@ def gender_sentence(ctx: Context, points: int = 2) -> str:
         return head
     more, less = ("männen", "kvinnorna") if m > k else ("kvinnorna", "männen")
     return (f"{head} Störst är skillnaden för {_q(ctx, qid)}, där {more} svarar mer positivt "
-            f"({fmt_pct(max(k, m), True)} mot {fmt_pct(min(k, m), True)} för {less}).")
+            f"({fmt_pct(max(k, m))} mot {fmt_pct(min(k, m))} för {less}).")
 
 
 def indicator_extremes_sentence(ctx: Context) -> str:
@@ -200,8 +200,8 @@ def indicator_extremes_sentence(ctx: Context) -> str:
     top, bottom = levels[0], levels[-1]
     ind = ctx.ins.indicator
     s = (f"Högst genomsnittligt nyckeltal har indikator {top.id} ({ind(top.id).short.lower()}, "
-         f"{fmt_pct(top.mean, True)}) och lägst indikator {bottom.id} ({ind(bottom.id).short.lower()}, "
-         f"{fmt_pct(bottom.mean, True)}).")
+         f"{fmt_pct(top.mean)}) och lägst indikator {bottom.id} ({ind(bottom.id).short.lower()}, "
+         f"{fmt_pct(bottom.mean)}).")
     if bottom.high < 50:
         s += (f" För indikator {bottom.id} är nyckeltalet under 50 % för {'måttet' if bottom.measures == 1 else 'alla mått'}.")
     return s
@@ -245,7 +245,7 @@ def twin_sentence(ctx: Context) -> str:
     _, qa, qb, a, b = max(pairs, key=lambda p: (p[0], -pairs.index(p)))
     sa, sb = (ctx.ins.survey(ctx.ins.question(x).survey) for x in (qa, qb))
     return (f"Störst skillnad mellan deltagarenkäterna har fråga {ctx.ins.question(qa).version(ctx.year).number}: "
-            f"{fmt_pct(a, True)} {sa.in_text} och {fmt_pct(b, True)} {sb.in_text} "
+            f"{fmt_pct(a)} {sa.in_text} och {fmt_pct(b)} {sb.in_text} "
             f"({fmt_signed(b - a)} procentenheter).")
 
 
@@ -256,7 +256,7 @@ def key_points(ctx: Context) -> list[str]:
     participants = [lv for lv in levels if ctx.ins.survey(lv.id).participant]
     if participants:
         out.append("Deltagarnas nyckeltal är i genomsnitt " + join_sv(
-            [f"{fmt_pct(lv.mean, True)} {ctx.ins.survey(lv.id).in_text}" for lv in participants]) + ".")
+            [f"{fmt_pct(lv.mean)} {ctx.ins.survey(lv.id).in_text}" for lv in participants]) + ".")
     sentence = indicator_extremes_sentence(ctx)
     if sentence:
         out.append(sentence)
@@ -295,7 +295,7 @@ def indicator_draft(ctx: Context, ind) -> list[str]:
         else:
             verb = "ökat" if b > a else "minskat"
             out.append(f"Störst förändring sedan {prev} har {_q(ctx, qid)}, där andelen "
-                       f"{kind} svar har {verb} från {fmt_pct(a, True)} till {fmt_pct(b, True)} "
+                       f"{kind} svar har {verb} från {fmt_pct(a)} till {fmt_pct(b)} "
                        f"({fmt_signed(b - a)} procentenheter).")
     else:
         out.append(f"Måtten kan inte jämföras med {prev}.")
@@ -312,13 +312,13 @@ def indicator_draft(ctx: Context, ind) -> list[str]:
             out.append("Kvinnor och män svarar nästan lika på alla deltagarfrågor.")
         else:
             out.append(f"Skillnaden mellan kvinnor och män är störst för {_q(ctx, qid)}: "
-                       f"{fmt_pct(k, True)} av kvinnorna och {fmt_pct(m, True)} av männen.")
+                       f"{fmt_pct(k)} av kvinnorna och {fmt_pct(m)} av männen.")
     levels = [(v, qid) for qid in measures if (v := claims.key_figure(ctx, qid, year)) is not None]
     surveys = {ins.question(q).survey for _, q in levels}
     if len(surveys) > 1:
         hi, lo = max(levels), min(levels)
-        out.append(f"Högst nyckeltal har {_q(ctx, hi[1])} ({fmt_pct(hi[0], True)}) och lägst "
-                   f"{_q(ctx, lo[1])} ({fmt_pct(lo[0], True)}).")
+        out.append(f"Högst nyckeltal har {_q(ctx, hi[1])} ({fmt_pct(hi[0])}) och lägst "
+                   f"{_q(ctx, lo[1])} ({fmt_pct(lo[0])}).")
     if ctx.local:
         above = below = compared = 0
         for v, qid in levels:

@@ -20,8 +20,9 @@ from nns.spec.model import ChartSpec, TableSpec
 __all__ = ["raw", "typst_string", "box", "table_typst", "table_markdown", "chart_markdown", "UNBREAKABLE_ROWS",
            "BOXES"]
 
-#: Tables with at most this many rows (row groups included) are never split over two pages.
-UNBREAKABLE_ROWS = 16
+#: Tables with at most this many rows (row groups included) are never split over two pages; longer ones
+#: break between rows (a row group's heading is a sub-header: it moves with its rows and repeats).
+UNBREAKABLE_ROWS = 8
 
 #: The shaded boxes (a class of the Div; ``nns-box`` in the Typst template and the stylesheet draw them).
 BOXES = ("indikator", "utkast")
@@ -54,6 +55,46 @@ def _percent(share: float) -> str:
     return f"{round(share * 100, 2):g}%"
 
 
+#: The PDF's text width (A4 less the margins of the Typst template), and what one character of a bold column
+#: label takes at most on average (DejaVu Sans Bold at 8 pt), with a cell's inset, in points.
+TEXT_WIDTH = 470.0
+LABEL_CHAR = 5.3
+CELL_INSET = 9.0
+#: The label column never gets less than this share of the width.
+MIN_FIRST = 0.18
+
+
+def column_widths(grid: dict) -> list[float]:
+    """The columns' shares of the text width: the label column as the layout wants, the others equal — but
+    never narrower than the longest word of their labels (column labels do not hyphenate), which the label
+    column gives up room for.
+
+    >>> [round(w, 3) for w in column_widths({"ncols": 3, "first_column": 0.8,
+    ...                                      "header": [[{"text": ""}, {"text": "Chefsgrupper"}, {"text": "A"}]]})]
+    [0.746, 0.154, 0.1]
+    """
+    ncols, first = grid["ncols"], grid["first_column"]
+    if ncols == 1:
+        return [1.0]
+    need = [0.0] * ncols
+    taken: set[tuple[int, int]] = set()   # (row, column) covered by a cell spanning rows from above
+    for r, row in enumerate(grid["header"]):
+        col = 0
+        for h in row:
+            while (r, col) in taken:
+                col += 1
+            span, down = h.get("colspan", 1), h.get("rowspan", 1)
+            taken |= {(r + i, col + j) for i in range(1, down) for j in range(span)}
+            if span == 1 and col > 0:
+                longest = max((len(w) for w in str(h["text"]).split()), default=0)
+                need[col] = max(need[col], (longest * LABEL_CHAR + CELL_INSET) / TEXT_WIDTH)
+            col += span
+    rest = [max((1 - first) / (ncols - 1), need[c]) for c in range(1, ncols)]
+    if first + sum(rest) > 1:
+        rest = [max(need[c], min(rest[c - 1], (1 - MIN_FIRST) / (ncols - 1))) for c in range(1, ncols)]
+    return [max(0.0, 1 - sum(rest))] + rest
+
+
 def _value_align(grid: dict) -> str:
     long_text = any(len(str(c)) > 25 for r in grid["body"] if "cells" in r for c in r["cells"][1:])
     layout = grid.get("layout", "plain")
@@ -68,24 +109,25 @@ def table_typst(grid: dict, label: str, caption: str, anchor: str) -> str:
     A table of at most :data:`UNBREAKABLE_ROWS` rows is kept on one page.
     """
     ncols, align = grid["ncols"], _value_align(grid)
-    if ncols > 1:
-        first = grid["first_column"]
-        columns = [_percent(first)] + [_percent((1 - first) / (ncols - 1))] * (ncols - 1)
-    else:
-        columns = ["auto"]
+    columns = [_percent(w) for w in column_widths(grid)] if ncols > 1 else ["auto"]
     head = [f"table.cell(colspan: {ncols}, align: left)[#strong({typst_string(label)}) #{typst_string(caption)}]"]
     for i, row in enumerate(grid["header"]):
         for j, h in enumerate(row):
             cell_align = "left" if (i == 0 and j == 0) else ("center" if h["colspan"] > 1 else align)
             spans = "".join(f", {k}: {h[k]}" for k in ("colspan", "rowspan") if h[k] > 1)
-            # a long column label may hyphenate (table text otherwise does not)
-            body = f"text(hyphenate: true, strong({typst_string(h['text'])}))" if h["text"] else "[]"
+            # column labels never hyphenate: a narrow column wraps at spaces
+            body = f"strong({typst_string(h['text'])})" if h["text"] else "[]"
             head.append(f"table.cell(align: {cell_align}{spans}, {body})")
     rows = []
     for r in grid["body"]:
         if "group" in r:
+            # a row group's heading is a sub-header: never left alone at a page's foot, repeated over a break
             mark = f"#nns-mark(rgb({typst_string(r['colour'])})) " if r.get("colour") else ""
-            rows.append(f"table.cell(colspan: {ncols}, align: left)[{mark}#strong({typst_string(r['group'])})]")
+            rows.append(f"table.header(level: 2, table.cell(colspan: {ncols}, align: left)"
+                        f"[{mark}#strong({typst_string(r['group'])})])")
+        elif r.get("total"):   # a sum of the rows above: a rule above it, in bold
+            rows.append("table.hline(stroke: 0.6pt)")
+            rows.append(", ".join(f"strong({typst_string(c)})" for c in r["cells"]))
         else:
             rows.append(", ".join(typst_string(c) for c in r["cells"]))
     aligns = ", ".join(["left"] + [align] * (ncols - 1))
@@ -126,15 +168,18 @@ def chart_markdown(spec: ChartSpec, svg: str, alt: str) -> str:
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
                   f'alt="{html.escape(alt)}" /></p>')
-    image_typst = (f"#figure(kind: image, image(bytes({typst_string(svg)}), format: \"svg\", width: 100%, "
-                   f"alt: {typst_string(alt)})) <{spec.anchor}>")
-    parts = [f'::: {{.nns-figure data-number="{spec.number}"}}', raw("typst", "#nns-keep(true)["), "",
+    image_typst = (f"#figure(kind: image, nns-image({typst_string(spec.anchor)}, image(bytes({typst_string(svg)}), "
+                   f"format: \"svg\", width: 100%, alt: {typst_string(alt)}))) <{spec.anchor}>")
+    # the figure's <div> is raw HTML, not a Markdown Div: pandoc would write a Div as a Typst block, and a
+    # float inside a block that has to wait for the next page takes the rest of the page with it
+    parts = [raw("html", f'<div class="nns-figure" data-number="{html.escape(spec.number)}">'), "",
+             raw("typst", f"#nns-chart({typst_string(spec.anchor)})["), "",
              raw("html", _caption_html(spec.label, spec.caption, spec.anchor)), "",
              raw("typst", f"#strong({typst_string(spec.label)}) #{typst_string(spec.caption)}"), "",
              raw("html", image_html), "", raw("typst", image_typst), ""]
     if spec.note:
         parts += [spec.note.strip(), ""]
-    parts += [raw("typst", "]"), ":::", ""]
+    parts += [raw("typst", "]"), "", raw("html", "</div>"), ""]
     return "\n".join(parts)
 
 

@@ -132,6 +132,9 @@ def show_indicator(ctx: Context, number: int) -> None:
     if chapter.commentary:   # marked, so that the build can export it for reviewers
         _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
                  {"kind": "commentary", "name": f"indikator-{chapter.number:02d}"})
+    # the end of the chapter's text in the PDF, where a chart may be moved to keep a page from holding only a
+    # few lines (nns.render.pdf; nothing in HTML)
+    _display({"text/markdown": markup.raw("typst", "#nns-chapter-end()")}, {"kind": "chapter-end"})
 
 
 #: The texts of the text parts: the year's editable text (or its draft), or computed bullet points.

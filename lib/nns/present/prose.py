@@ -275,7 +275,7 @@ def variables(ctx: Context) -> dict:
     v["antal_forbund"] = len(forbund)
     missing = {f.key: f for f in layer.missing_facts(agg, year)}
     v["antal_forbund_nationellt"] = nationally if nationally else "–"
-    v["andel_forbund"] = fmt_pct(nr.percent(len(forbund), nationally), True) if nationally else "–"
+    v["andel_forbund"] = fmt_pct(nr.percent(len(forbund), nationally)) if nationally else "–"
     v["forbund_av_landets"] = (f"{len(forbund)} av landets {nationally} samordningsförbund" if nationally else
                                f"{len(forbund)} samordningsförbund {missing['forbund_nationally'].marker()}")
     total = layer.total_responses(agg, year)
@@ -303,7 +303,7 @@ def variables(ctx: Context) -> dict:
     users = {s.id: set(agg.forbund(year, s.id)) for s in surveys}
     all_types = sum(1 for f in forbund if all(f in u for u in users.values()))
     v["forbund_alla_enkater"] = number_word(all_types)
-    v["forbund_alla_enkater_andel"] = fmt_pct(nr.percent(all_types, len(forbund)), True) if forbund else "–"
+    v["forbund_alla_enkater_andel"] = fmt_pct(nr.percent(all_types, len(forbund))) if forbund else "–"
     for s in surveys:
         v[f"forbund_{s.id}"] = len(users[s.id])
         v[f"svar_{s.id}"] = fmt_int(int(layer.responses(agg, year).loc[(s.id, nr.ALL), "responses"])) \
@@ -315,7 +315,7 @@ def variables(ctx: Context) -> dict:
         shown = ctx.visible_responses(s.id)
         for g in ins.backgrounds[s.background].groups:
             n = int(r.loc[(s.id, g.id), "responses"]) if (s.id, g.id) in r.index else 0
-            v[f"andel_{s.id}_{g.id}"] = (fmt_pct(nr.percent(n, tot), True) if shown[g.id] else
+            v[f"andel_{s.id}_{g.id}"] = (fmt_pct(nr.percent(n, tot)) if shown[g.id] else
                                          "en mycket liten andel") if tot else "–"
     v["rojande_riket_mening"] = national_suppression_sentence(ctx)
     if "remittent" in {s.id for s in surveys}:
@@ -338,7 +338,7 @@ def variables(ctx: Context) -> dict:
         v["bortfall_antal_fragor"] = len(inr)
         v["bortfall_under_5"] = under5
         top = inr.sort_values(["share", "survey"], ascending=[False, True]).head(3)
-        parts = [f"{ins.question_phrase(r.question_id, year)} ({fmt_pct(r.share, True)})" for r in top.itertuples()]
+        parts = [f"{ins.question_phrase(r.question_id, year)} ({fmt_pct(r.share)})" for r in top.itertuples()]
         v["bortfall_storst"] = join_sv(parts)
     # sentences about the results, computed from the figures shown (nns.spec.claims)
     with_gender = claims.participant_indicators(ctx)

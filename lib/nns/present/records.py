@@ -10,8 +10,8 @@ import re
 import pandas as pd
 
 from nns.present.palette import FALLBACK
-from nns.spec.model import LAYOUTS, TableSpec, display_value
-from nns.text import fmt_int
+from nns.spec.model import DASH, LAYOUTS, PRINTED, SUPPRESSED, TableSpec, display_value
+from nns.text import MISSING, fmt_int
 
 __all__ = ["MIME_META", "wide", "col_key", "grid", "first_column", "printed_from_grid"]
 
@@ -50,8 +50,8 @@ def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
 
 
 def _n_text(n) -> str:
-    if n in (None, "", "-", "–"):
-        return n or "-"
+    if n in (None, "", DASH, SUPPRESSED):
+        return PRINTED.get(n, MISSING)
     return fmt_int(int(n))
 
 
@@ -104,7 +104,10 @@ def grid(spec: TableSpec, colours: dict[str, str], laid_out=None) -> dict:
             body.append({"group": r["_group"], "respondent": r["_respondent"],
                          "colour": colours.get(r["_respondent"], FALLBACK) if r["_respondent"] else None})
             last = r["_group"]
-        body.append({"cells": [r["_row"]] + [r[k] for k, _, _ in keys]})
+        row = {"cells": [r["_row"]] + [r[k] for k, _, _ in keys]}
+        if r["_row"] in spec.totals:
+            row["total"] = True
+        body.append(row)
     layout, first = first_column(spec.layout, len(keys) + 1)
     return {"ncols": len(keys) + 1, "header": header, "body": body, "footnotes": list(spec.footnotes),
             "layout": layout, "first_column": first}

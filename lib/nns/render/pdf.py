@@ -26,8 +26,97 @@ def _font_paths() -> list[str]:
     return [str(Path(package) / "mpl-data" / "fonts" / "ttf")]
 
 
+#: A chapter whose last page holds less than this (points below the top of the text) ends in a spill-over page.
+SHORT_PAGE = 180.0
+#: Charts are never narrowed below this width (percent).
+MIN_SCALE = 70
+#: How many times the layout is measured and changed at most.
+ROUNDS = 5
+
+
+def spill_overs(marks: list[dict]) -> list[dict]:
+    """The chapters that end with a few lines on a page of their own: {start, end, charts} per chapter.
+
+    ``marks`` are the template's position marks in document order (kinds ``start``, ``chart``, ``slut``).
+
+    >>> spill_overs([{"kind": "start", "page": 3, "y": 68}, {"kind": "chart", "id": "d1", "page": 3, "h": 200},
+    ...              {"kind": "slut", "page": 4, "y": 100}])
+    [{'start': 3, 'end': 4, 'y': 100, 'charts': [{'kind': 'chart', 'id': 'd1', 'page': 3, 'h': 200}], 'hook': False}]
+    """
+    out, chapter = [], None
+    for m in marks:
+        if m["kind"] == "start":
+            chapter = {"start": m["page"], "charts": [], "hook": False}
+        elif m["kind"] == "chart" and chapter is not None:
+            chapter["charts"].append(m)
+        elif m["kind"] == "krok" and chapter is not None:
+            chapter["hook"] = True
+        elif m["kind"] == "slut" and chapter is not None:
+            if m["page"] > chapter["start"] and m["y"] < SHORT_PAGE:
+                out.append({"start": chapter["start"], "end": m["page"], "y": m["y"], "charts": chapter["charts"],
+                            "hook": chapter["hook"]})
+            chapter = None
+    return out
+
+
+#: A chart's "scale" that moves it to the end of its chapter, after the text.
+DEFERRED = 0
+
+
+def narrowed(spills: list[dict], scales: dict[str, int], top: float = 68.0, slack: float = 24.0) -> dict[str, int]:
+    """The next layout to try for each chapter that ends in a spill-over page:
+
+    1. its charts on the page before its last narrowed by what the left-over lines need (a chart's height
+       shrinks with its width), and if that was not quite enough, a little more — never below
+       :data:`MIN_SCALE` (a readable chart matters more than a short page);
+    2. where that is not enough and the chapter has an end (``#nns-chapter-end()``, as an indicator chapter
+       has), its charts moved there, after the text: the last page holds the text's last lines and the
+       chart, not a few lines alone;
+    3. where that does not help either, the charts as they were (100: tried, keep).
+
+    Other charts stay as they were.
+
+    >>> narrowed([{"end": 4, "y": 110, "charts": [{"id": "d1", "page": 3, "h": 300}]}], {})
+    {'d1': 78}
+    >>> narrowed([{"end": 4, "y": 80, "charts": [{"id": "d1", "page": 3, "h": 230}]}], {"d1": 78})
+    {'d1': 73}
+    >>> narrowed([{"end": 4, "y": 170, "charts": [{"id": "d1", "page": 3, "h": 200}], "hook": True}], {})
+    {'d1': 0}
+    >>> narrowed([{"end": 4, "y": 170, "charts": [{"id": "d1", "page": 3, "h": 200}]}], {})
+    {'d1': 100}
+    >>> narrowed([{"end": 4, "y": 170, "charts": [{"id": "d1", "page": 3, "h": 200}]}], {"d1": 0})
+    {'d1': 100}
+    """
+    out = dict(scales)
+    for sp in spills:
+        charts = [c for c in sp["charts"] if c["page"] == sp["end"] - 1] or sp["charts"]
+        height = sum(c["h"] for c in charts)
+        if not height:
+            continue
+        now = {c["id"]: scales.get(c["id"]) for c in charts}
+        if any(v == 100 for v in now.values()):          # every way was tried
+            continue
+        if any(v == DEFERRED for v in now.values()):
+            out.update({i: 100 for i in now})
+            continue
+        if any(v is not None for v in now.values()):     # narrowed before, and not quite enough
+            wanted = {i: (v or 100) - 5 for i, v in now.items()}
+        else:
+            share = 1 - (sp["y"] - top + slack) / height
+            wanted = {i: int(100 * share) for i in now}
+        if min(wanted.values()) >= MIN_SCALE:
+            out.update(wanted)
+        else:
+            out.update({i: DEFERRED if sp.get("hook") else 100 for i in now})
+    return out
+
+
 class PdfRenderer:
-    """The report as PDF: pandoc writes Typst with the project's template, Typst compiles it."""
+    """The report as PDF/UA-1: pandoc writes Typst with the project's template, Typst compiles it.
+
+    Where a chapter would end with a few lines on a page of their own, its charts are narrowed just
+    enough to pull them back (measured from the template's position marks, at most :data:`ROUNDS` times).
+    """
 
     format = "pdf"
     suffix = "pdf"
@@ -39,9 +128,20 @@ class PdfRenderer:
                        "--toc", str(src)])
         typ = job.work / "rapport.typ"
         typ.write_text(body, encoding="utf-8")
+        options = {"root": str(job.work), "font_paths": _font_paths(), "ignore_system_fonts": True}
+        scales: dict[str, int] = {}
         try:
-            return typst.compile(str(typ), root=str(job.work), font_paths=_font_paths(), ignore_system_fonts=True,
-                                 timestamp=int(job.when.timestamp()))
+            for _ in range(ROUNDS):
+                inputs = {"nns-skalor": json.dumps(scales, sort_keys=True)} if scales else {}
+                marks = json.loads(typst.query(str(typ), "<nns-pos>", field="value", sys_inputs=inputs, **options))
+                narrower = narrowed(spill_overs(marks), scales)
+                if narrower == scales:
+                    break
+                scales = narrower
+            inputs = {"nns-skalor": json.dumps(scales, sort_keys=True)} if scales else {}
+            job.layout.update(scales)
+            return typst.compile(str(typ), timestamp=int(job.when.timestamp()), sys_inputs=inputs,
+                                 pdf_standards=["ua-1"], **options)
         except Exception as exc:  # typst raises its own error type with the message
             keep = Path(job.keep_failed) / "rapport.failed.typ"
             keep.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -41,6 +41,8 @@ class RenderJob:
     templates: Path     # report/templates
     when: datetime      # the document's timestamp
     keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
+    #: what a renderer decided about the layout (the PDF's chart widths by anchor), for `make notebooks`
+    layout: dict = field(default_factory=dict)
 
 
 class Renderer(Protocol):

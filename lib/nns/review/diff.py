@@ -27,7 +27,7 @@ import pandas as pd
 
 from nns.errors import NNSError
 from nns.fsio import write_atomic
-from nns.spec.model import FIGURE_COLUMNS, PERCENT_STATS
+from nns.spec.model import FIGURE_COLUMNS, PERCENT_STATS, PRINTED
 from nns.text import fmt_int
 
 KEY = [c for c in FIGURE_COLUMNS if c != "value"]
@@ -132,7 +132,9 @@ def table_label(table: str) -> str:
 
 def show(statistic: str, value) -> str:
     if value is None:
-        return "–"
+        return "(saknas)"
+    if value in PRINTED:
+        return PRINTED[value]
     if statistic in PERCENT_STATS and str(value).lstrip("-").isdigit():
         return f"{value}\u00a0%"
     if statistic == "utveckling":

@@ -6,9 +6,13 @@ value), plus where it sits in the printed table (row group, row, column group,
 column). The same cells give figures.csv, tables/<table>.csv and the
 great_tables table (:mod:`nns.present.tables`), so the three can never disagree.
 
-Values are kept as printed: whole percent for shares, whole numbers for
-counts, "-" where the report prints a dash, "–" (en dash) where a figure is
-hidden to protect respondents (:mod:`nns.disclosure`).
+Values are kept as figures.csv has them: whole percent for shares, whole
+numbers for counts, "-" (:data:`DASH`) where there is nothing to report (no
+answers, not asked, the survey not used), "–" (:data:`SUPPRESSED`) where a
+figure is hidden to protect respondents (:mod:`nns.disclosure`). They print as
+Swedish official statistics mark them (:func:`display_value`): "–" for nothing
+to report and ".." for a figure that is not shown (SCB's "uppgift för osäker
+för att anges").
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import pandas as pd
 import nnsreport as nr
 from nns.text import fmt_int, fmt_pct, join_sv
 
-__all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PERCENT_STATS", "LAYOUTS",
+__all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PRINTED", "PERCENT_STATS", "LAYOUTS",
            "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
@@ -28,6 +32,8 @@ DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_ord
 CSV_COLUMNS = FIGURE_COLUMNS + ["row_group", "row", "col_group", "col"]
 SUPPRESSED = "–"
 DASH = "-"
+#: How the two print: nothing to report, and not shown.
+PRINTED = {DASH: "–", SUPPRESSED: ".."}
 
 PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej", "nyckeltal",
                  "undersokt_andel_mal", "andel_undersokt", "andel_mal", "andel_forbund", "andel"}
@@ -53,6 +59,8 @@ class TableSpec:
     footnotes: tuple[str, ...] = ()
     stub_label: str = ""
     label_text: str = ""
+    #: the labels of rows that sum the rows above them (printed as sums: bold, a rule above)
+    totals: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -73,9 +81,13 @@ class TableSpec:
 
 
 def display_value(statistic: str, value) -> str:
-    """How a cell prints: '78%', '(78%)', '1 629', '-', '–' or a label."""
+    """How a cell prints: '78 %', '(78 %)', '1 629', '–' (nothing to report), '..' (not shown) or a label.
+
+    >>> [display_value("nyckeltal", v) for v in (78, DASH, SUPPRESSED)]
+    ['78\xa0%', '–', '..']
+    """
     if value in (DASH, SUPPRESSED, "", None):
-        return "" if value is None else str(value)
+        return "" if value is None else PRINTED.get(value, str(value))
     if statistic == "klart_positivt":
         return f"({fmt_pct(value)})"
     if statistic in PERCENT_STATS:

@@ -177,7 +177,7 @@ def gender_tables(ctx: Context, first: int = 3) -> list[TableSpec]:
                   statistic="andel", value=100 if total else DASH)
         notes = _suppression_note(ctx) if not all(visible.values()) else ()
         specs.append(TableSpec(number, f"Antal svarande {s.name.lower()} uppdelat på kön.", cells.frame(),
-                               footnotes=notes))
+                               footnotes=notes, totals=("Totalt antal enkätsvar",)))
     return specs
 
 
@@ -265,7 +265,7 @@ def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_n
 
 def _suppression_note(ctx: Context) -> tuple[str, ...]:
     """The footnote of a table with hidden cells (the rule: docs/disclosure.md and the method chapter)."""
-    return (f"– = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle ett sådant "
+    return (f".. = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle ett sådant "
             "tal kunna räknas fram ur andra tal i denna eller andra rapporter.",)
 
 
@@ -483,7 +483,8 @@ def bilaga_1(ctx: Context) -> TableSpec | None:
     frame = cells.frame()
     caption = f"Deltagande samordningsförbund {ctx.year} och antal insamlade enkäter per respondentgrupp."
     notes = ("* Förbundet deltog inte i föregående års mätning. – Förbundet använde inte enkättypen.",)
-    return TableSpec("B1", caption, frame, layout="bilaga1", footnotes=notes, stub_label="Samordningsförbund")
+    return TableSpec("B1", caption, frame, layout="bilaga1", footnotes=notes, stub_label="Samordningsförbund",
+                     totals=("SUMMA antal insamlade enkäter", "SUMMA antal deltagande förbund"))
 
 
 # ---------------------------------------------------------------------------
