@@ -75,6 +75,23 @@ def fmt_pct(value) -> str:
     return f"{int(value)}{NBSP}%"
 
 
+_UNIT_AFTER_NUMBER = re.compile(r"(\d) (%|procent|procentenheter|st\b)")
+_DIGIT_GROUPS = re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+)(?![\d,])")
+
+
+def nonbreaking(text: str) -> str:
+    """An analyst's text with the spaces that must not break made non-breaking, as the computed text has
+    them: between a number and its unit ('69 %'), and between a number's digit groups ('1 650').
+
+    >>> nonbreaking("69 % av 1 650 svar, 2 procentenheter") == "69\xa0% av 1\xa0650 svar, 2\xa0procentenheter"
+    True
+    >>> nonbreaking("år 2021 2022") == "år 2021 2022"
+    True
+    """
+    text = _UNIT_AFTER_NUMBER.sub(lambda m: f"{m.group(1)}{NBSP}{m.group(2)}", text)
+    return _DIGIT_GROUPS.sub(lambda m: m.group(1) + m.group(2).replace(" ", NBSP), text)
+
+
 def fmt_signed(value: int) -> str:
     """A change in percentage points with its sign: '+3', '−2', '0'."""
     if value > 0:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -203,11 +204,12 @@ def _refresh_manifest(settings: Settings, scope: Scope, jobs: list[Job], out: Pa
 
 
 def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dict:
-    """Execute a report's notebooks and put them, with ``_variables.yml``, into the project tree.
+    """Execute a report's notebooks and put them, with ``_variables.yml`` and ``_rapport.yml``, into the tree.
 
     This is what ``quarto render`` needs (``make notebooks``): the executed
-    notebooks under ``report/indicators/`` and ``report/parts/``, and the
-    computed variables of the same scope. Returns execution statistics.
+    notebooks under ``report/indicators/`` and ``report/parts/``, the
+    computed variables of the same scope, and the book's metadata (title with
+    the year, the förbund, the PDF's chart widths). Returns execution statistics.
     """
     agg, scope = _resolve(settings, scope)
     with build_lock(settings, scope, "nnsreport notebooks"):
@@ -220,8 +222,14 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
         stale = _stale_notebooks(root, broot, jobs)
         for path in stale:
             path.unlink()
-        write_variables(root / "_variables.yml", variables(Context(agg, scope, settings)))
-    write_book_metadata(root / BOOK_METADATA, quarto_metadata(read_book(root, profile(scope)), scope))
+        values = variables(Context(agg, scope, settings))
+        write_variables(root / "_variables.yml", values)
+        # the PDF's layout (charts narrowed or moved where a chapter would end in a few lines) is measured by
+        # typesetting it once; Quarto gets the same widths through _rapport.yml
+        layout: dict = {}
+        with tempfile.TemporaryDirectory(prefix="nnslayout-") as tmp:
+            render_book(root, scope, root, Path(tmp), ("pdf",), values, source_date(scope), layout=layout)
+        write_book_metadata(root / BOOK_METADATA, quarto_metadata(read_book(root, profile(scope)), scope, layout))
     return stats
 
 

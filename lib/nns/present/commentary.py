@@ -18,7 +18,7 @@ from nns.config import RIKET
 from nns.present import markup
 from nns.spec import claims
 from nns.spec.context import Context
-from nns.text import fmt_pct, fmt_signed, join_sv, number_word
+from nns.text import fmt_pct, fmt_signed, join_sv, nonbreaking, number_word
 
 __all__ = ["DRAFT_MARK", "TEXTS", "Text", "text", "indicator_text", "text_path", "indicator_path", "is_draft",
            "missing_texts", "seed_texts", "draft", "indicator_draft", "key_points"]
@@ -75,7 +75,7 @@ def text(ctx: Context, key: str) -> str:
     """A discussion text as the report shows it: the analyst's file, or the automatic draft."""
     path = text_path(ctx, key)
     if not is_draft(path):
-        return path.read_text(encoding="utf-8").strip() + "\n"
+        return nonbreaking(path.read_text(encoding="utf-8").strip()) + "\n"
     return _box(draft(ctx, key))
 
 
@@ -86,7 +86,7 @@ def indicator_text(ctx: Context, ind) -> str:
     head = f"## Kommentar till resultatet {{#kommentar-{ind.number} .unlisted}}"
     path = indicator_path(ctx, ind)
     if not is_draft(path):
-        return f"{head}\n\n{path.read_text(encoding='utf-8').strip()}\n"
+        return f"{head}\n\n{nonbreaking(path.read_text(encoding='utf-8').strip())}\n"
     return f"{head}\n\n{_box(indicator_draft(ctx, ind))}"
 
 

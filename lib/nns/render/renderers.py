@@ -89,19 +89,22 @@ def profile(scope: Scope) -> str:
     return PROFILE_LOCAL if scope.local else PROFILE_NATIONAL
 
 
-def quarto_metadata(book: dict, scope: Scope) -> dict:
+def quarto_metadata(book: dict, scope: Scope, layout: dict | None = None) -> dict:
     """What ``quarto render`` needs beside the profile, from the same metadata ``make report`` uses
-    (``_rapport.yml``): the book's title with its year, the förbund, the running header."""
+    (``_rapport.yml``): the book's title with its year, the förbund, the running header, and the chart widths
+    the PDF's layout chose (``layout``: anchor → percent, from :func:`render_book`)."""
     meta = book_metadata(book, scope)
     out = {"book": {"title": meta["title"]}, "header-text": meta["header-text"], "toc-title": meta["toc-title"],
            "report-year": meta["report-year"]}
     if "forbund" in meta:
         out["forbund"] = meta["forbund"]
+    if layout:
+        out["nns-skalor"] = [{"id": k, "procent": v} for k, v in sorted(layout.items())]
     return out
 
 
 def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, formats, variables: dict,
-                when: datetime) -> list[Path]:
+                when: datetime, layout: dict | None = None) -> list[Path]:
     """Render the book (national, or the local profile) into ``out_dir``/rapport.<suffix> for each format."""
     book = read_book(root, profile(scope))
     work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
@@ -112,7 +115,7 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
                                         encoding="utf-8")
         ast_text = pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"),
                            str(work / "rapport.md")])
-        job = RenderJob(work, root / TEMPLATES, when, build_root)
+        job = RenderJob(work, root / TEMPLATES, when, build_root, layout if layout is not None else {})
         out_dir.mkdir(parents=True, exist_ok=True)
         renderers = [RENDERERS[f] for f in FORMATS if f in formats]
         # the outputs' pandoc and Typst runs overlap; each gets its own parse of the AST (faster than a copy)

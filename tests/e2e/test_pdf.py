@@ -1,0 +1,84 @@
+"""The PDF as a screen reader and a reader turning its pages meet it: PDF/UA-1, a tag tree with alt text
+and table headers, and no page holding only a few lines."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from helpers.data import hermetic
+from nns.build.report import build_report
+from nns.config import Scope
+
+pytestmark = pytest.mark.e2e
+
+#: A page holds at least this many lines of text, the title page excepted.
+MIN_LINES = 6
+
+
+@pytest.fixture(scope="module")
+def vast(tmp_path_factory):
+    return build_report(hermetic(tmp_path_factory.mktemp("vast")), Scope(2022, "Väst"), workers=2)
+
+
+@pytest.fixture(params=["riket", "Väst"])
+def report(request, national, vast):
+    return national if request.param == "riket" else vast
+
+
+def _tags(reader: PdfReader) -> list[dict]:
+    """The structure elements in reading order."""
+    out = []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                out.append(node)
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return out
+
+
+def test_the_pdf_is_pdf_ua_1_with_its_title_author_and_language(report):
+    reader = PdfReader(str(report.out_dir / "rapport.pdf"))
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert re.search(r"<pdfuaid:part>1</pdfuaid:part>", xmp)
+    assert root["/Lang"] == "sv-SE" and root["/MarkInfo"]["/Marked"]
+    assert reader.metadata.title.startswith("Indikatorrapport 2022" if report.scope.local else
+                                            "Nationell indikatorrapport 2022")
+    assert reader.metadata.author == "Nationella nätverket för samordningsförbund (NNS)"
+
+
+def test_every_figure_is_tagged_with_the_alt_text_the_html_gives_its_image(report):
+    tags = _tags(PdfReader(str(report.out_dir / "rapport.pdf")))
+    figures = [str(t["/Alt"]) for t in tags if t["/S"] == "/Figure"]
+    page = (report.out_dir / "rapport.html").read_text(encoding="utf-8")
+    alts = [html.unescape(a) for a in re.findall(r'<img src="data:image/svg\+xml;base64,[^"]*"[^>]* alt="([^"]*)"', page)]
+    assert figures and figures == alts
+
+
+def test_every_table_is_tagged_with_header_cells(report):
+    tags = _tags(PdfReader(str(report.out_dir / "rapport.pdf")))
+    kinds = [str(t["/S"]) for t in tags]
+    assert kinds.count("/Table") == kinds.count("/THead") > 10
+    assert kinds.count("/TH") > kinds.count("/Table")
+
+
+def test_no_page_holds_only_a_few_lines(report):
+    reader = PdfReader(str(report.out_dir / "rapport.pdf"))
+    short = []
+    for number, page in enumerate(reader.pages[1:], start=2):   # the title page is one by design
+        lines = [line for line in page.extract_text(extraction_mode="layout").splitlines() if line.strip()]
+        body = lines[1:-1]   # the running header and the page number
+        if len(body) < MIN_LINES:
+            short.append((number, len(body), body[:2]))
+    assert not short, f"pages with fewer than {MIN_LINES} lines: {short}"
