@@ -21,12 +21,12 @@ import yaml
 import nnsreport as nr
 from nns.config import RIKET, Settings, load_settings
 from nns.errors import DataError, UnknownForbundError
-from nns.instrument import Instrument, load_instrument
+from nns.instrument import Instrument, Reference, load_instrument
 from nns.registration.aggregate import AGGREGATED_FILES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Aggregated", "load_aggregated", "load_national", "check_national", "Fact", "Source", "FACTS", "missing_facts", "check_layer", "counts", "responses",
+__all__ = ["Aggregated", "load_aggregated", "load_national", "check_national", "Fact", "FACTS", "missing_facts", "check_layer", "counts", "responses",
            "question_counts", "total_responses", "key_figure_of", "internal_nonresponse", "find_forbund"]
 
 
@@ -73,12 +73,12 @@ class Aggregated:
         """A national fact of ``year`` (data/national.yaml; :data:`FACTS`), or None when not given."""
         return self.national.get(key, {}).get(year)
 
-    def fact_source(self, key: str, year: int) -> Source | None:
+    def fact_source(self, key: str, year: int) -> Reference | None:
         """The source a fact of ``year`` cites, or None."""
         sid = self.national.get("fact_sources", {}).get(key, {}).get(year)
         return self.national["sources"][sid] if sid else None
 
-    def source(self, source_id: str) -> Source:
+    def source(self, source_id: str) -> Reference:
         return self.national["sources"][source_id]
 
 
@@ -161,20 +161,6 @@ class Fact:
         return f"[uppgift saknas: {self.label} {self.year}]"
 
 
-@dataclass(frozen=True)
-class Source:
-    """A source the report cites (data/national.yaml, ``sources``): its reference, and its address if it has one."""
-
-    id: str
-    text: str
-    url: str = ""
-
-    def markdown(self) -> str:
-        """The reference as Markdown (its text is Markdown, as the analyst wrote it): a link when the source
-        has an address."""
-        return f"[{self.text}]({self.url})" if self.url else self.text
-
-
 #: The per-year facts of data/national.yaml: key and how the report names it.
 FACTS = {
     "forbund_nationally": "antal samordningsförbund i landet",
@@ -206,7 +192,7 @@ def _text(value, path: str, key: str) -> str:
     return value.strip()
 
 
-def _sources(raw, path: str) -> dict[str, Source]:
+def _sources(raw, path: str) -> dict[str, Reference]:
     if not isinstance(raw, dict):
         raise _fail(path, "sources", "ska vara en mappning från källans id till text och adress (url).")
     out = {}
@@ -217,7 +203,7 @@ def _sources(raw, path: str) -> dict[str, Source]:
         url = entry.get("url") or ""
         if url and not str(url).startswith(("http://", "https://")):
             raise _fail(path, where, f"'url' ska börja med http:// eller https://, fick {url!r}.")
-        out[str(sid)] = Source(str(sid), _text(entry.get("text"), path, f"{where}.text"), str(url))
+        out[str(sid)] = Reference(_text(entry.get("text"), path, f"{where}.text"), str(url))
     return out
 
 
@@ -287,7 +273,7 @@ def load_national(path: str) -> dict:
     """data/national.yaml: per-year facts keyed by whole years (a quoted "2022" counts as 2022), checked.
 
     Returns the file's mapping with each fact of :data:`FACTS` as {year: value}, ``sources`` as
-    {id: :class:`Source`} and ``fact_sources`` as {fact: {year: source id}}.
+    {id: :class:`nns.instrument.Reference`} and ``fact_sources`` as {fact: {year: source id}}.
     """
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}

@@ -149,10 +149,18 @@ _TEXTS = {
 }
 
 
+#: Computed text parts that are not commentary (not exported with the texts).
+_LISTS = {"kallor": prose.sources_list}
+
+
 def show_text(ctx: Context, key: str) -> None:
-    """A text part of the report (a key of :data:`nns.spec.parts.PARTS` with ``text``), marked for export."""
+    """A text part of the report (a key of :data:`nns.spec.parts.PARTS` with ``text``); the year's texts are
+    marked for export."""
     p = parts.part(key)
     if not p.text or (ctx.local and not p.local):
+        return
+    if key in _LISTS:
+        show_markdown(_LISTS[key](ctx))
         return
     markdown = _TEXTS[key](ctx)
     _display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "commentary", "name": key})

@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+import itertools
+
 import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
@@ -18,12 +20,14 @@ from nns.present import markup
 from nns.spec import claims
 from nns.spec.charts import chart_plan, comparable_years
 from nns.spec.context import Context
+from nns.spec.published import table_20_departures
 from nns.spec.tables import indicator_development, new_forbund
-from nns.text import capitalize, fmt_int, fmt_pct, join_sv, markdown_literal, number_word
+from nns.text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, markdown_literal, number_word
 
 __all__ = ["variables", "indicator_heading", "indicator_description", "no_data_note", "development_sentence",
            "ordinal", "instrument_sentences", "national_suppression_sentence", "sus_gender_sentence",
-           "sus_work_studies_note", "no_chart_note", "nonresponse_change_sentence"]
+           "sus_work_studies_note", "no_chart_note", "nonresponse_change_sentence", "cited_sources", "sources_list",
+           "table_20_departures_sentence", "no_chart_sentence", "one_year_sentence", "source_sentences"]
 
 ORDINALS = ["", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde",
             "tionde", "elfte", "tolfte", "trettonde", "fjortonde", "femtonde"]
@@ -89,6 +93,8 @@ def indicator_description(ctx: Context, ind) -> str:
     if earlier:
         last = max(y for y, _ in earlier)
         lines += ["", f"Tidigare mått (till och med {last}):", ""] + [line for _, line in earlier]
+    if ind.background:
+        lines += ["", f"*Bakgrund:* {ind.background}", "", f"*Källa:* {ind.reference.markdown()}"]
     out = markup.box("indikator", "\n".join(lines))
     return f"{out}\n{note}" if note else out
 
@@ -393,6 +399,10 @@ def variables(ctx: Context) -> dict:
         v["forbund_remittent_mening"] = ""
     v["remittent_forsta_ar"] = ins.survey("remittent").from_year
     v["tabell20_poang"] = number_word(ctx.settings.table20_points_per_measure)
+    v["tabell20_tryckt_mening"] = table_20_departures_sentence(ctx)
+    v["utv_ettar_mening"] = one_year_sentence(ctx)
+    v["diagram_saknas_mening"] = no_chart_sentence(ctx)
+    v.update(source_sentences(ctx))
     v["minsta_antal_svar"] = ctx.settings.min_answers
     if local.local:
         v.update(local_variables(local))
@@ -557,3 +567,122 @@ def nonresponse_change_sentence(ins, year: int, questions: list[str], window_sta
     n = sum(len(q) for q in groups.values())
     return (f"{capitalize(join_sv(parts))}. Den som fyllt i en äldre version av enkäten har inte kunnat besvara "
             f"{'den' if n == 1 else 'dem'}, vilket kan förklara en del av bortfallet.")
+
+
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+def cited_sources(ctx: Context) -> list:
+    """Every source the scope's report cites (:class:`nns.instrument.Reference`), in Swedish alphabetical order:
+    the national report's national facts of the year and where earlier reports are, and in every report the
+    indicators' references."""
+    agg, year = ctx.agg, ctx.year
+    refs = []
+    if not ctx.local:
+        refs += [src for key in layer.FACTS if (src := agg.fact_source(key, year))]
+        manual = agg.fact("manual", year)
+        refs += [agg.source(manual)] if manual else []
+        page = agg.national.get("reports_page")
+        refs += [agg.source(page)] if page else []
+    refs += [ind.reference for ind in ctx.ins.indicators if ind.reference]
+    return sorted(dict.fromkeys(refs), key=lambda r: nr.swedish_sort_key(r.text))
+
+
+def sources_list(ctx: Context) -> str:
+    """The "Källor" list as Markdown: each reference, and its address written out (a printed page shows it)."""
+    refs = cited_sources(ctx)
+    if not refs:
+        return "Rapporten hänvisar inte till några källor.\n"
+    return "\n".join(f"- {r.text}" + (f" <{r.url}>" if r.url else "") for r in refs) + "\n"
+
+
+def _signed(n: int) -> str:
+    return fmt_signed(n) if n else "0"
+
+
+def table_20_departures_sentence(ctx: Context) -> str:
+    """Where the year's printed table 20 departs from its rule (the audit's comparison,
+    :func:`nns.spec.published.table_20_departures`); '' for a year without a published edition or departures."""
+    year, points = ctx.year, ctx.settings.table20_points_per_measure
+    departures = table_20_departures(ctx.settings.path("published"), ctx.ins, year, points)
+    if not departures:
+        return ""
+    where = {"samtliga": "totalt för indikator", "kvinnor": "för kvinnor i indikator", "man": "för män i indikator"}
+    parts = []
+    for (printed, rule), ds in itertools.groupby(sorted(departures, key=lambda d: (d.printed, d.rule)),
+                                                 key=lambda d: (d.printed, d.rule)):
+        ds = list(ds)
+        cells = []
+        for group in ("man", "kvinnor", "samtliga"):
+            numbers = [d.indicator for d in ds if d.group == group]
+            if numbers:
+                cells.append(f"{where[group]} {join_sv(numbers)}")
+        sums = join_sv([_signed(sum(d.changes)) for d in ds])
+        limits = join_sv([fmt_signed(points * len(d.changes)) for d in ds])
+        reaches = "når gränsen" if rule != "varken" else "inte når gränsen"
+        what = "summan av förändringarna" if not parts else "summan"
+        parts.append(f"{join_sv(cells)} står det {nr.UTVECKLING_LABELS[printed].lower()}, fast {what} "
+                     f"{reaches} ({sums} procentenheter, där gränsen är {limits})")
+    n = len(departures)
+    out = (f"I den tryckta rapporten {year} följer {number_word(n)} av cellerna i tabell 20 inte regeln: "
+           f"{'; '.join(parts)}. Den här utgåvan följer regeln i alla celler.")
+    unexplained = sum(1 for d in departures if d.unrounded and d.printed not in d.unrounded)
+    if unexplained:
+        out += (f" {capitalize(number_word(unexplained))} av avvikelserna kan inte heller förklaras av att regeln "
+                "skulle ha tillämpats på nyckeltalen före avrundning.")
+    return out
+
+
+def no_chart_sentence(ctx: Context) -> str:
+    """The indicators without a line chart, for the method chapter (each chapter says why)."""
+    national = ctx.riket() if ctx.local else ctx
+    plan = chart_plan(ctx.agg, ctx.year, ctx.settings)
+    missing = [ind.number for ind in nr.measured_indicators(ctx.ins, ctx.year)
+               if ind.number not in plan and national.measures(ind)]
+    if not missing:
+        return f"Alla indikatorer som mäts med enkäter har ett linjediagram {ctx.year}."
+    word = "Indikator" if len(missing) == 1 else "Indikatorerna"
+    return (f"{word} {join_sv(missing)} har inget linjediagram, eftersom inget av deras mått ännu har jämförbara "
+            f"nyckeltal för {number_word(ctx.settings.chart_min_years)} år; kapitlet om varje indikator säger "
+            "varför.")
+
+
+def one_year_sentence(ctx: Context) -> str:
+    """After table 20: its outcomes compare two years, and which increasing or decreasing indicators have no
+    earlier comparison (every measure comparable only from the year before)."""
+    year, prev = ctx.year, ctx.year - 1
+    only_one = []
+    for ind in nr.measured_indicators(ctx.ins, year):
+        outcome, changes = indicator_development(ctx, ind, nr.ALL)
+        if outcome in ("okning", "minskning") and changes and \
+                all(ctx.ins.question(q).compare_from(year) == prev for q, _ in changes):
+            only_one.append(ind.number)
+    out = (f"Tabellen jämför bara {year} med {prev}. En ökning eller minskning i den är alltså en förändring "
+           "mellan två mätningar, inte en trend; hur nyckeltalen har utvecklats över flera år visar "
+           "linjediagrammen i kapitlen om indikatorerna.")
+    if only_one:
+        word = "indikator" if len(only_one) == 1 else "indikatorerna"
+        out += (f" För {word} {join_sv(only_one)}, vars mått bara kan jämföras sedan {prev}, har utvecklingen "
+                "ännu bara mätts mellan två år.")
+    return out
+
+
+def source_sentences(ctx: Context) -> dict[str, str]:
+    """Sentences that cite the national report's sources: the number of förbund, the year's manual, the earlier
+    reports (the missing-fact marker where a year's fact is missing)."""
+    agg, year = ctx.agg, ctx.year
+    missing = {f.key: f for f in layer.missing_facts(agg, year)}
+    out = {}
+    n, src = agg.forbund_nationally(year), agg.fact_source("forbund_nationally", year)
+    out["forbund_nationellt_mening"] = (
+        f"Antalet samordningsförbund i landet, {n}, kommer från {src.markdown()}." if n and src else "")
+    manual = agg.fact("manual", year)
+    out["manual_mening"] = (
+        "Hur ett förbund går till väga för att delta – avtalet med NNS, utdelningen av enkäterna och "
+        f"registreringen av svaren – beskriver NNS i en användarmanual: "
+        f"{agg.source(manual).markdown() if manual else missing['manual'].marker()}.")
+    page = agg.national.get("reports_page")
+    out["tidigare_rapporter_mening"] = (f"De tidigare nationella rapporterna finns på NNS:s webbplats: "
+                                        f"{agg.source(page).markdown()}.") if page else ""
+    return out
