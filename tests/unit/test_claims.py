@@ -1,6 +1,7 @@
 """Sentences about the results are computed by rules, and say the opposite when the data do."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -165,3 +166,24 @@ def test_a_chapter_says_why_it_has_no_chart_from_the_chart_rule(national_agg, se
 def test_the_reason_for_a_missing_chart_comes_from_the_instruments_history(national_agg, settings, indicator, says):
     note = prose.no_chart_note(Context(national_agg, Scope(2022), settings), national_agg.instrument.indicator(indicator))
     assert says in note
+
+
+def _sentences(text: str) -> set[str]:
+    return {s.strip() for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text)) if len(s.strip()) > 20}
+
+
+@pytest.mark.parametrize("texts", ["the analyst's texts", "automatic drafts"])
+def test_no_bullet_of_resultat_i_korthet_repeats_a_sentence_printed_elsewhere(tmp_path, national_agg, texts):
+    folder = ROOT / "report" / "kommentarer" if texts == "the analyst's texts" else tmp_path / "inga-texter"
+    ctx = Context(national_agg, Scope(2022), hermetic(tmp_path, commentary=folder))
+    ins = national_agg.instrument
+    elsewhere = [commentary.text(ctx, key) for key in commentary.TEXTS]
+    elsewhere += [commentary.indicator_text(ctx, ind) for ind in ins.indicators]
+    elsewhere += [prose.indicator_description(ctx, ind) for ind in ins.indicators]
+    elsewhere += [n for ind in ins.indicators for n in (prose.no_chart_note(ctx, ind), prose.sus_work_studies_note(ctx, ind))]
+    elsewhere += list(prose.variables(ctx).values())
+    printed = set().union(*(_sentences(t) for t in elsewhere))
+    bullets = commentary.key_points(ctx)
+    assert len(bullets) == 5
+    for bullet in bullets:
+        assert not _sentences(bullet) & printed, bullet

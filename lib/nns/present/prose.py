@@ -431,8 +431,10 @@ def sus_gender_sentence(ctx: Context) -> str:
         marker = layer.Fact("sus_gender", layer.FACTS["sus_gender"], year).marker()
         return ("Könsfördelningen bland de svarande jämförs med den bland deltagarna i SUS, Sveriges "
                 f"samordningsförbunds uppföljningssystem: {marker}.")
+    # in the instrument's order of the surveys, whatever the file's order
+    ordered = [fact["groups"][s.id] for s in ctx.ins.surveys if s.id in fact["groups"]]
     groups = [f"{fmt_pct(g['women'], True)} kvinnor och {fmt_pct(g['men'], True)} män bland de {g['count']} {g['who']}"
-              for g in fact["groups"].values()]
+              for g in ordered]
     out = [f"Enligt SUS var det {join_sv(groups)} under "
            f"{fact['period']} {_cite(agg.fact_source('sus_gender', year))}."]
     ins = ctx.ins
