@@ -187,3 +187,29 @@ def test_no_bullet_of_resultat_i_korthet_repeats_a_sentence_printed_elsewhere(tm
     assert len(bullets) == 5
     for bullet in bullets:
         assert not _sentences(bullet) & printed, bullet
+
+
+@pytest.mark.parametrize("year, names", [
+    (2022, "För indikatorerna 4, 15 och 16, vars mått bara kan jämföras sedan 2021, har utvecklingen ännu bara "
+           "mätts mellan två år."),
+    (2021, None),    # the replaced and new questions of 2021 cannot be compared with 2020 at all
+])
+def test_after_table_20_a_sentence_says_it_compares_two_years_and_names_the_indicators_with_one_comparison(
+        national_agg, settings, year, names):
+    said = prose.one_year_sentence(Context(national_agg, Scope(year), settings))
+    assert said.startswith(f"Tabellen jämför bara {year} med {year - 1}.")
+    assert (names in said) if names else ("vars mått bara kan jämföras" not in said)
+
+
+@pytest.mark.parametrize("questions, window_start, says", [
+    (["deltagare_avslut.4"], 2021, "Fråga 4 i avslutsenkäten ersattes 2021 av en ny fråga med en annan svarsskala. "
+                                   "Den som fyllt i en äldre version av enkäten har inte kunnat besvara den"),
+    (["chefsgrupp.7", "chefsgrupp.8"], 2021, "Frågorna 7 och 8 till parternas chefsgrupp ställdes första gången 2021."),
+    (["deltagare_avslut.6"], 2021, ""),     # reworded, not replaced: the older form asked it too
+    (["personal.1"], 2021, ""),             # unchanged since 2018
+    (["deltagare_avslut.4"], 2022, ""),     # replaced before the window: no longer a reason
+])
+def test_internal_nonresponse_is_explained_only_by_questions_older_forms_lacked(instrument, questions, window_start,
+                                                                                says):
+    said = prose.nonresponse_change_sentence(instrument, 2022, questions, window_start)
+    assert said.startswith(says) and bool(said) == bool(says)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from nns.config import ROOT, Scope
+from nns.errors import DataError
 from nns.present import prose
 from nns.review import audit as au
 from nns.spec import model, parts
@@ -180,3 +181,18 @@ def test_the_method_chapter_of_2022_names_the_five_departing_cells(national_agg,
                          "nyckeltalen före avrundning.")
     # a year without a published edition says nothing
     assert prose.table_20_departures_sentence(Context(national_agg, Scope(2021), settings)) == ""
+
+
+@pytest.mark.parametrize("table_20, expected", [
+    ("rule: unrounded\n", "'rule' ska vara printed-key-figures"),
+    ("rule: printed-key-figures\ndepartures:\n  - {indicator: 11, group: samtliga, printed: okning}\n",
+     "indikator 11, samtliga finns inte i tabell 20"),
+    ("rule: printed-key-figures\ndepartures:\n  - {indicator: 1, group: samtliga, printed: Ökning}\n",
+     "'printed' är inte något av okning, minskning, varken"),
+])
+def test_a_broken_record_of_the_printed_table_20_is_refused_with_a_swedish_message(tmp_path, national_agg, table_20,
+                                                                                    expected):
+    folder = _edition(tmp_path, table_20)
+    with pytest.raises(DataError) as exc:
+        pubmod.table_20_departures(folder, national_agg.instrument, 2022)
+    assert expected in str(exc.value) and "table20_2022.yaml" in str(exc.value)
