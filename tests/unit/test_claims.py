@@ -159,8 +159,8 @@ def test_a_chapter_says_why_it_has_no_chart_from_the_chart_rule(national_agg, se
 
 @pytest.mark.parametrize("indicator, says", [
     (4, "som mest två sådana år (2021 och 2022). Båda frågorna ersattes 2021 av nya frågor"),
-    (15, "som mest två sådana år (2021 och 2022). Indikatorns frågor ställdes första gången eller ersattes av nya "
-         "frågor 2021."),
+    (15, "som mest två sådana år (2021 och 2022). Fråga 5 till parternas chefsgrupp ställdes första gången 2021 "
+         "och fråga 6 till parternas chefsgrupp ersattes 2021 av en ny fråga som inte kan jämföras med tidigare."),
     (16, "Alla sex frågorna ställdes första gången 2021."),
 ])
 def test_the_reason_for_a_missing_chart_comes_from_the_instruments_history(national_agg, settings, indicator, says):

@@ -510,17 +510,26 @@ def no_chart_note(ctx: Context, ind) -> str:
            f"jämförbara nyckeltal för minst {number_word(settings.chart_min_years)} år, och indikatorns mått har "
            f"{have}."]
     causes: dict[str, set[int]] = {}
+    by_cause: dict[tuple[str, int], list[str]] = {}
     for qid in years:
         q = ins.question(qid)
         start = q.compare_from(year)
         if start > settings.first_year:
-            causes.setdefault("ny" if q.from_year == start else "ersatt", set()).add(start)
+            cause = "ny" if q.from_year == start else "ersatt"
+            causes.setdefault(cause, set()).add(start)
+            by_cause.setdefault((cause, start), []).append(qid)
     explained = [q for q in years if ins.question(q).compare_from(year) > settings.first_year]
     if causes and len(explained) == len(years):
         n = len(years)
         when = join_sv(sorted(set().union(*causes.values())))
         if len(causes) > 1:
-            out.append(f"Indikatorns frågor ställdes första gången eller ersattes av nya frågor {when}.")
+            what = []
+            for (cause, since), qids in by_cause.items():
+                new = "en ny fråga" if len(qids) == 1 else "nya frågor"
+                verb = f"ställdes första gången {since}" if cause == "ny" else \
+                    f"ersattes {since} av {new} som inte kan jämföras med tidigare"
+                what.append(f"{ins.questions_phrase(qids, year)} {verb}")
+            out.append(f"{capitalize(join_sv(what))}.")
         else:
             subject = "Frågan" if n == 1 else "Båda frågorna" if n == 2 else f"Alla {number_word(n)} frågorna"
             if "ny" in causes:

@@ -33,7 +33,7 @@ from nns.spec.published import (
     load_published,
     printed_table_20,
     published_table_20,
-    table_20_departures,
+    rule_departures,
     unrounded_outcomes,
     with_values,
 )
@@ -353,9 +353,9 @@ def audit(computed, published_path, errata_path, instrument, year, points_per_me
     errata = load_errata(errata_path)
     departures = []
     if table_20_path is not None and Path(table_20_path).exists():
-        pub = pd.concat([pub, printed_table_20(pub, errata, table_20_path, instrument, year, points_per_measure)],
-                        ignore_index=True)
-        departures = table_20_departures(Path(published_path).parent, instrument, year, points_per_measure)
+        printed = printed_table_20(pub, errata, table_20_path, instrument, year, points_per_measure)
+        departures = rule_departures(pub, errata, printed, instrument, year, points_per_measure)
+        pub = pd.concat([pub, printed], ignore_index=True)
     rule = {(str(d.indicator), d.group): d.rule for d in departures}
     differences = compare(computed, pub, errata, rule_departures=rule)
     return {

@@ -29,7 +29,8 @@ import nnsreport as nr
 from nns.errors import DataError
 
 __all__ = ["load_published", "load_errata", "corrected", "with_values", "published_table_20", "changes_range",
-           "unrounded_outcomes", "printed_table_20", "Departure", "table_20_departures", "published_paths"]
+           "unrounded_outcomes", "printed_table_20", "Departure", "rule_departures", "table_20_departures",
+           "published_paths"]
 
 #: Table 20's columns: the total, then women and men (participant measures only).
 TABLE_20_GROUPS = ("samtliga", "kvinnor", "man")
@@ -196,16 +197,10 @@ class Departure:
     unrounded: frozenset[str]
 
 
-def table_20_departures(folder: str | Path, instrument, year: int, points_per_measure: int = 2) -> list[Departure]:
-    """The cells where the year's printed table 20 departs from its rule; [] when the year has no published
-    edition or nothing is known of its table 20."""
-    paths = published_paths(folder, year)
-    if not paths["figures"].exists():
-        return []
-    pub, errata = load_published(paths["figures"]), load_errata(paths["errata"])
-    printed = printed_table_20(pub, errata, paths["table_20"], instrument, year, points_per_measure)
-    if printed.empty:
-        return []
+def rule_departures(pub: pd.DataFrame, errata: list[dict], printed: pd.DataFrame, instrument, year: int,
+                    points_per_measure: int = 2) -> list[Departure]:
+    """The cells of a printed table 20 (:func:`printed_table_20`) that the rule on the published key figures
+    (misprints corrected) contradicts."""
     fixed = with_values(corrected(pub, errata))
     rule = published_table_20(fixed, instrument, year, points_per_measure)
     out = []
@@ -216,3 +211,14 @@ def table_20_departures(folder: str | Path, instrument, year: int, points_per_me
                                  frozenset(unrounded_outcomes(fixed, instrument, year, int(r.indicator), r.group,
                                                               points_per_measure))))
     return out
+
+
+def table_20_departures(folder: str | Path, instrument, year: int, points_per_measure: int = 2) -> list[Departure]:
+    """The cells where the year's printed table 20 departs from its rule; [] when the year has no published
+    edition or nothing is known of its table 20."""
+    paths = published_paths(folder, year)
+    if not paths["figures"].exists():
+        return []
+    pub, errata = load_published(paths["figures"]), load_errata(paths["errata"])
+    printed = printed_table_20(pub, errata, paths["table_20"], instrument, year, points_per_measure)
+    return rule_departures(pub, errata, printed, instrument, year, points_per_measure)
