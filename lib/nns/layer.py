@@ -26,8 +26,9 @@ from nns.registration.aggregate import AGGREGATED_FILES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Aggregated", "load_aggregated", "load_national", "check_national", "Fact", "FACTS", "missing_facts", "check_layer", "counts", "responses",
-           "question_counts", "total_responses", "key_figure_of", "internal_nonresponse", "find_forbund"]
+__all__ = ["Aggregated", "load_aggregated", "load_national", "check_national", "Fact", "FACTS", "missing_facts",
+           "check_layer", "counts", "responses", "question_counts", "total_responses", "key_figure_of",
+           "internal_nonresponse", "find_forbund"]
 
 
 @dataclass(frozen=True, eq=False)
