@@ -43,6 +43,7 @@ class Settings:
     aggregated: str = "data/aggregated"
     registration: str = "data/registration"
     received: str = "data/mottaget"
+    published: str = "data/published"
     commentary: str = "report/kommentarer"
     root: str = str(ROOT)
 
@@ -117,7 +118,7 @@ SETTING_RANGES = {
 }
 
 PATH_SETTINGS = ("output_dir", "build_dir", "cache_dir", "instrument", "national", "aggregated", "registration",
-                 "received", "commentary")
+                 "received", "published", "commentary")
 
 
 def check_settings(s: Settings, where: str = "nnsreport.toml") -> Settings:

@@ -159,6 +159,19 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A source the report cites: the reference as printed (Markdown, as written in the data) and its
+    address, if it is on the web."""
+
+    text: str
+    url: str = ""
+
+    def markdown(self) -> str:
+        """The reference as Markdown: a link when the source has an address."""
+        return f"[{self.text}]({self.url})" if self.url else self.text
+
+
+@dataclass(frozen=True)
 class Indicator:
     number: int
     short: str
@@ -166,6 +179,9 @@ class Indicator:
     key_figure: str
     measures: tuple[str, ...]
     register_study: str | None
+    #: what the indicator rests on (a sentence the chapter prints) and the source it cites
+    background: str | None = None
+    reference: Reference | None = None
 
 
 @dataclass(frozen=True)
@@ -430,6 +446,15 @@ def _parse(raw: dict, path: str) -> Instrument:
             _fail(path, where, f"Okänt nyckeltal '{key_figure}'. Tillåtna: {', '.join(CATEGORIES)}.")
         if not measures and not ind.get("register_study"):
             _fail(path, where, "En indikator utan enkätmått ska ange 'register_study'.")
+        reference = None
+        if "reference" in ind:
+            ref = _require(ind, "reference", path, where, dict)
+            url = ref.get("url") or ""
+            if url and not str(url).startswith(("http://", "https://")):
+                _fail(path, where, f"Referensens 'url' ska börja med http:// eller https://, fick {url!r}.")
+            reference = Reference(_require(ref, "text", path, f"{where}.reference", str), str(url))
+        if ("background" in ind) != (reference is not None):
+            _fail(path, where, "'background' (vad indikatorn vilar på) och 'reference' (källan) anges tillsammans.")
         indicators.append(Indicator(
             number=number,
             short=_require(ind, "short", path, where, str),
@@ -437,6 +462,8 @@ def _parse(raw: dict, path: str) -> Instrument:
             key_figure=key_figure,
             measures=measures,
             register_study=ind.get("register_study"),
+            background=_require(ind, "background", path, where, str) if "background" in ind else None,
+            reference=reference,
         ))
     numbers = [ind.number for ind in indicators]
     if numbers != sorted(set(numbers)):

@@ -21,13 +21,14 @@ import yaml
 import nnsreport as nr
 from nns.config import RIKET, Settings, load_settings
 from nns.errors import DataError, UnknownForbundError
-from nns.instrument import Instrument, load_instrument
+from nns.instrument import Instrument, Reference, load_instrument
 from nns.registration.aggregate import AGGREGATED_FILES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Aggregated", "load_aggregated", "load_national", "Fact", "FACTS", "missing_facts", "check_layer", "counts", "responses",
-           "question_counts", "total_responses", "key_figure_of", "internal_nonresponse", "find_forbund"]
+__all__ = ["Aggregated", "load_aggregated", "load_national", "check_national", "Fact", "FACTS", "missing_facts",
+           "check_layer", "counts", "responses", "question_counts", "total_responses", "key_figure_of",
+           "internal_nonresponse", "find_forbund"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +69,18 @@ class Aggregated:
 
     def forbund_nationally(self, year: int) -> int | None:
         return self.national.get("forbund_nationally", {}).get(year)
+
+    def fact(self, key: str, year: int):
+        """A national fact of ``year`` (data/national.yaml; :data:`FACTS`), or None when not given."""
+        return self.national.get(key, {}).get(year)
+
+    def fact_source(self, key: str, year: int) -> Reference | None:
+        """The source a fact of ``year`` cites, or None."""
+        sid = self.national.get("fact_sources", {}).get(key, {}).get(year)
+        return self.national["sources"][sid] if sid else None
+
+    def source(self, source_id: str) -> Reference:
+        return self.national["sources"][source_id]
 
 
 def _read_layer_file(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -123,6 +136,7 @@ def _load_cached(layer_dir: str, instrument_path: str, national_path: str, stamp
     frames = {k: _read_layer_file(d / f, cols) for k, (f, cols) in AGGREGATED_FILES.items()}
     check_layer(instrument, frames["answers"], str(d / "answers.csv"))
     national = load_national(national_path)
+    check_national(national, instrument, national_path)
     logger.info("Läste det aggregerade datalagret i %s (%d rader svar).", d, len(frames["answers"]))
     return Aggregated(
         instrument=instrument,
@@ -149,7 +163,13 @@ class Fact:
 
 
 #: The per-year facts of data/national.yaml: key and how the report names it.
-FACTS = {"forbund_nationally": "antal samordningsförbund i landet", "collection_period": "insamlingsperiod"}
+FACTS = {
+    "forbund_nationally": "antal samordningsförbund i landet",
+    "collection_period": "insamlingsperiod",
+    "sus_gender": "könsfördelningen bland deltagarna i SUS",
+    "sus_work_studies": "andelen deltagare som avslutats till arbete eller studier enligt SUS",
+    "manual": "årets användarmanual",
+}
 
 
 def missing_facts(agg: Aggregated, year: int) -> list[Fact]:
@@ -157,8 +177,105 @@ def missing_facts(agg: Aggregated, year: int) -> list[Fact]:
     return [Fact(key, label, year) for key, label in FACTS.items() if agg.national.get(key, {}).get(year) in (None, "")]
 
 
+def _fail(path: str, key: str, message: str) -> DataError:
+    return DataError(f"'{key}': {message}", where=path)
+
+
+def _share(value, path: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise _fail(path, key, f"en andel ska vara ett heltal i procent (0–100), fick {value!r}.")
+    return value
+
+
+def _text(value, path: str, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, key, f"ska vara en text, fick {value!r}.")
+    return value.strip()
+
+
+def _sources(raw, path: str) -> dict[str, Reference]:
+    if not isinstance(raw, dict):
+        raise _fail(path, "sources", "ska vara en mappning från källans id till text och adress (url).")
+    out = {}
+    for sid, entry in raw.items():
+        where = f"sources.{sid}"
+        if not isinstance(entry, dict):
+            raise _fail(path, where, "ska ange 'text' och, om källan finns på nätet, 'url'.")
+        url = entry.get("url") or ""
+        if url and not str(url).startswith(("http://", "https://")):
+            raise _fail(path, where, f"'url' ska börja med http:// eller https://, fick {url!r}.")
+        out[str(sid)] = Reference(_text(entry.get("text"), path, f"{where}.text"), str(url))
+    return out
+
+
+def _source_id(value, sources: dict, path: str, key: str) -> str:
+    if value not in sources:
+        known = ", ".join(sources) or "inga"
+        raise _fail(path, key, f"källan {value!r} finns inte under 'sources' (där finns: {known}).")
+    return value
+
+
+def _fact(key: str, year: int, value, sources: dict, path: str):
+    """One year's value of a fact, checked; returns (value, source id or None)."""
+    where = f"{key}.{year}"
+    if key == "forbund_nationally":
+        source = None
+        if isinstance(value, dict):
+            source = _source_id(value.get("source"), sources, path, f"{where}.source")
+            value = value.get("value")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise DataError(f"Antalet förbund nationellt {year} ska vara ett positivt heltal, fick {value!r}.",
+                            where=path)
+        return value, source
+    if key == "manual":
+        return _source_id(value, sources, path, where), value
+    if key == "collection_period":
+        return value, None
+    if not isinstance(value, dict):
+        raise _fail(path, where, "ska vara en mappning (se kommentaren i filen).")
+    source = _source_id(value.get("source"), sources, path, f"{where}.source")
+    period = _text(value.get("period"), path, f"{where}.period")
+    if key == "sus_work_studies":
+        question = _text(value.get("question"), path, f"{where}.question")
+        return {"share": _share(value.get("share"), path, f"{where}.share"), "period": period,
+                "question": question}, source
+    groups = {}
+    for survey, g in value.items():
+        if survey in ("source", "period"):
+            continue
+        if not isinstance(g, dict):
+            raise _fail(path, f"{where}.{survey}", "ska ange who, count, women och men.")
+        women, men = (_share(g.get(k), path, f"{where}.{survey}.{k}") for k in ("women", "men"))
+        if women + men > 100:
+            raise _fail(path, f"{where}.{survey}", f"kvinnor och män är tillsammans {women + men} %, mer än 100 %.")
+        groups[str(survey)] = {"who": _text(g.get("who"), path, f"{where}.{survey}.who"),
+                               "count": _text(str(g.get("count", "")), path, f"{where}.{survey}.count"),
+                               "women": women, "men": men}
+    if not groups:
+        raise _fail(path, where, "anger ingen grupp av deltagare (en mappning per deltagarenkät).")
+    return {"period": period, "groups": groups}, source
+
+
+def check_national(national: dict, instrument: Instrument, path: str) -> None:
+    """The facts that name surveys or questions name ones the instrument has."""
+    for year, fact in national.get("sus_gender", {}).items():
+        for survey in fact["groups"]:
+            s = next((s for s in instrument.surveys if s.id == survey), None)
+            if s is None or not s.participant:
+                names = ", ".join(s.id for s in instrument.surveys if s.participant)
+                raise _fail(path, f"sus_gender.{year}.{survey}", f"ska vara en deltagarenkät ({names}).")
+    for year, fact in national.get("sus_work_studies", {}).items():
+        if fact["question"] not in instrument.questions:
+            raise _fail(path, f"sus_work_studies.{year}.question",
+                        f"frågan {fact['question']!r} finns inte i instrumentet (ange frågans id, som deltagare_avslut.6).")
+
+
 def load_national(path: str) -> dict:
-    """data/national.yaml: per-year facts keyed by whole years (a quoted "2022" counts as 2022)."""
+    """data/national.yaml: per-year facts keyed by whole years (a quoted "2022" counts as 2022), checked.
+
+    Returns the file's mapping with each fact of :data:`FACTS` as {year: value}, ``sources`` as
+    {id: :class:`nns.instrument.Reference`} and ``fact_sources`` as {fact: {year: source id}}.
+    """
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -168,17 +285,27 @@ def load_national(path: str) -> dict:
     if not isinstance(raw, dict):
         raise DataError("Filen ska vara en mappning (nyckel: värde).", where=path)
     out = dict(raw)
+    sources = _sources(raw.get("sources") or {}, path)
+    out["sources"] = sources
+    out["fact_sources"] = {}
     for key in FACTS:
-        per_year = raw.get(key, {})
+        per_year = raw.get(key) or {}
         if not isinstance(per_year, dict):
             raise DataError(f"'{key}' ska ange ett värde per år (år: värde).", where=path)
         try:
-            out[key] = {int(y): v for y, v in per_year.items()}
+            years = {int(y): v for y, v in per_year.items()}
         except (TypeError, ValueError):
             raise DataError(f"'{key}' har en nyckel som inte är ett år.", where=path) from None
-    for y, n in out.get("forbund_nationally", {}).items():
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise DataError(f"Antalet förbund nationellt {y} ska vara ett positivt heltal, fick {n!r}.", where=path)
+        out[key], cited = {}, {}
+        for y, v in years.items():
+            if v in (None, ""):
+                continue
+            out[key][y], source = _fact(key, y, v, sources, path)
+            if source:
+                cited[y] = source
+        out["fact_sources"][key] = cited
+    if "reports_page" in raw:
+        out["reports_page"] = _source_id(raw["reports_page"], sources, path, "reports_page")
     return out
 
 

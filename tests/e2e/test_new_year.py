@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers.registration import DEMO, LAYER
+from nns import layer
 from nns.cli import main as cli
 from nns.config import ROOT
 from nns.instrument import load_instrument
@@ -64,7 +66,9 @@ def test_a_new_year_is_started_rendered_and_says_what_the_data_say(year_2023, ca
     assert cli(["--config", str(cfg), "nytt-ar", "2023"]) == 0
     out = capsys.readouterr().out
     assert "Skrev 19 textfiler som utkast" in out and "Skrev 36 registreringsmallar" in out
-    assert "antal samordningsförbund i landet (forbund_nationally)" in out
+    for fact in layer.FACTS.values():          # every national fact of the year is on the analyst's list
+        assert fact in out, fact
+    assert "könsfördelningen bland deltagarna i SUS (sus_gender)" in out
     assert (tmp / "out" / "2023" / "mallar" / "2023_vast.xlsx").exists()
     assert cli(["--config", str(cfg), "nytt-ar", "2023"]) == 0          # again: nothing is overwritten
     assert "Skrev 0 textfiler" in capsys.readouterr().out
@@ -74,6 +78,7 @@ def test_a_new_year_is_started_rendered_and_says_what_the_data_say(year_2023, ca
     assert cli(["--config", str(cfg), "render", "--year", "2023", "--format", "html"]) == 0
     captured = capsys.readouterr()
     assert "Varning: nationell uppgift saknas för 2023: antal samordningsförbund i landet" in captured.err
+    assert "Varning: nationell uppgift saknas för 2023: könsfördelningen bland deltagarna i SUS" in captured.err
     report = tmp / "out" / "2023" / "riket"
 
     # table 20: every answer one step lower, so no indicator increased
@@ -95,15 +100,25 @@ def test_a_new_year_is_started_rendered_and_says_what_the_data_say(year_2023, ca
     # a missing national fact is marked, not printed as a dash in a sentence
     assert "33 samordningsförbund [uppgift saknas: antal samordningsförbund i landet 2023]" in text
     assert "landets – samordningsförbund" not in text
+    for marker in ("[uppgift saknas: könsfördelningen bland deltagarna i SUS 2023]",
+                   "[uppgift saknas: andelen deltagare som avslutats till arbete eller studier enligt SUS 2023]",
+                   "[uppgift saknas: årets användarmanual 2023]"):
+        assert marker in text, marker
+    # no edition of 2023 has been printed: nothing is said about a printed table 20
+    assert "I den tryckta rapporten" not in text
 
     # adding the facts is all it takes
     national = tmp / "national.yaml"
-    national.write_text(national.read_text(encoding="utf-8")
-                        .replace("  2022: 75\n", "  2022: 75\n  2023: 74\n")
-                        .replace("  2022: november 2021 till oktober 2022\n",
-                                 "  2022: november 2021 till oktober 2022\n  2023: november 2022 till oktober 2023\n"),
-                        encoding="utf-8")
+    raw = yaml.safe_load(national.read_text(encoding="utf-8"))
+    raw["forbund_nationally"][2023] = 74
+    raw["collection_period"][2023] = "november 2022 till oktober 2023"
+    raw["sources"]["sus-2024"] = {"text": "SUS: datauttag 15 januari 2024"}
+    raw["sus_gender"][2023] = {**raw["sus_gender"][2022], "source": "sus-2024", "period": "november 2022 till oktober 2023"}
+    raw["sus_work_studies"][2023] = {**raw["sus_work_studies"][2022], "source": "sus-2024", "period": "januari–september 2023"}
+    raw["manual"][2023] = raw["manual"][2022]
+    national.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert cli(["--config", str(cfg), "render", "--year", "2023", "--format", "html"]) == 0
     assert "uppgift saknas" not in capsys.readouterr().err
     text = _text(report / "rapport.html")
     assert "33 av landets 74 samordningsförbund" in text and "uppgift saknas" not in text
+    assert "Enligt SUS var det 54 % kvinnor och 46 % män" in text and "SUS: datauttag 15 januari 2024" in text

@@ -9,6 +9,7 @@ import pytest
 
 from nns import layer
 from nns.config import ROOT, Scope, load_settings
+from nns.render.html import EXTERNAL_RESOURCE
 from nns.review import audit as au
 from nns.spec import parts
 from nns.spec.context import Context
@@ -65,6 +66,14 @@ def test_appendices_and_bild_1(pdf_text, html):
     "36 av landets 75 samordningsförbund", "3 967", "1 650", "1 247", "(78 %)", "(70 %)", "21 595",
     "Av 15 uppföljda indikatorer syns en ökning i",
     "Arvika Eda", "Degerfors/Karlskoga*", "Årjäng (BÅD-ESÅ)*",
+    # content that the 2022 report has: the SUS comparison, why three indicators have no chart, the sources,
+    # the method's overview and where the printed table 20 departs from its rule
+    "Enligt SUS var det 54 % kvinnor och 46 % män bland de knappt 16 500 pågående deltagarna",
+    "Indikator 4 har inget linjediagram", "Indikator 15 har inget linjediagram", "Indikator 16 har inget linjediagram",
+    "Fråga 4 i avslutsenkäten och fråga 4 i pågåendeenkäten ersattes 2021 av nya frågor med en annan svarsskala",
+    "enligt SUS 39 % av deltagarna under januari–september 2022", "Analysmetod", "Källor",
+    "Gittell, J. H. (2016).", "I den tryckta rapporten 2022 följer fem av cellerna i tabell 20 inte regeln",
+    "Tabellen jämför bara 2022 med 2021.",
 ])
 def test_a_sample_of_numbers_and_text_is_in_the_pdf(needle, pdf_text):
     text, _ = pdf_text
@@ -85,7 +94,11 @@ def test_pdf_has_page_numbers_and_a_table_of_contents(national):
 
 
 def test_html_is_self_contained_with_alt_text_and_working_links(html):
-    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assert not re.search(EXTERNAL_RESOURCE, html)
+    # what points to the web is a link to a source, and each source the report cites is one
+    web = re.findall(r"""<a\s[^>]*href=["'](https?://[^"']+)""", html)
+    assert web and all(re.search(rf"""<a\s[^>]*href=["']{re.escape(u)}""", html) for u in web)
+    assert "https://www.regeringen.se/rattsliga-dokument/proposition/2003/06/prop.-200203132" in web
     assert "<script" not in html
     imgs = re.findall(r"<img\s[^>]*>", html)
     assert len(imgs) == len(DIAGRAMS)
@@ -116,3 +129,14 @@ def test_figures_csv_covers_tables_and_diagrams(national):
     assert {f"D{d}" for d in DIAGRAMS} <= set(fig["table"])
     assert "B1" in set(fig["table"])
     assert not fig.duplicated(au.KEY).any()
+
+
+def test_no_bullet_of_resultat_i_korthet_is_printed_twice(html):
+    section = html.split('id="resultat-i-korthet"', 1)[1].split("</section>", 1)[0]
+    bullets = [re.sub(r"<[^>]+>", "", b) for b in re.findall(r"<li>(.*?)</li>", section, flags=re.S)]
+    assert len(bullets) == 5
+    body = html.split("<body", 1)[1]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+    for bullet in bullets:
+        for sentence in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", bullet)):
+            assert text.count(sentence.strip()) == 1, sentence

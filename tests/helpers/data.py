@@ -33,7 +33,7 @@ def hermetic(base: Path, **changes) -> Settings:
 
 #: The settings that are paths (relative ones resolve against the project).
 PATH_SETTINGS = ("output_dir", "build_dir", "cache_dir", "instrument", "national", "aggregated", "registration",
-                 "commentary")
+                 "published", "commentary")
 
 
 def settings_file(settings: Settings, path: Path) -> Path:

@@ -1,6 +1,9 @@
 """Sentences about the results are computed by rules, and say the opposite when the data do."""
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pytest
 import yaml
 
@@ -8,9 +11,10 @@ from helpers.data import Registration, hermetic, row
 from nns.build.year import instrument_changes
 from nns.config import ROOT, Scope
 from nns.instrument import load_instrument
-from nns.present import commentary
+from nns.present import commentary, prose
 from nns.spec import claims
 from nns.spec.context import Context
+from nns.text import number_word
 
 
 def _answers(value: int) -> dict:
@@ -105,3 +109,107 @@ def test_the_surveys_sentence_names_used_unused_and_unanswered_surveys(make_agg,
     says = local_variables(Context(agg, Scope(2022, "Fullt"), settings))["forbund_enkater_mening"]
     assert says.startswith("Förbundet använde alla sex enkättyper 2022. Enkäterna till ")
     assert says.endswith(" fick inga svar.")
+
+
+def _with_sus(agg, men: int, women: int):
+    national = dict(agg.national)
+    national["sus_gender"] = {2022: {"period": "november 2021 till oktober 2022", "groups": {
+        "deltagare_pagaende": {"who": "pågående deltagarna", "count": "16 500", "women": women, "men": men}}}}
+    return replace(agg, national=national)
+
+
+@pytest.mark.parametrize("women, men, unstated, sus_men, says, not_said", [
+    # fewer men than in SUS, but as many unstated as would close the gap: either reading
+    (50, 30, 20, 46, "lägre än i SUS. Det kan betyda att män är underrepresenterade", "större än andelen"),
+    # fewer men, and too few unstated to close the gap: men are under-represented
+    (57, 38, 5, 46, "Skillnaden är större än andelen som inte angett kön", "Det kan betyda"),
+    # as in SUS (within the two-point rule): no claim of under-representation
+    (50, 45, 5, 46, "ungefär som i SUS", "underrepresenterade"),
+    # more men than in SUS
+    (40, 55, 5, 46, "högre än i SUS", "underrepresenterade"),
+])
+def test_men_are_called_under_represented_only_when_fewer_than_in_sus(make_agg, settings, women, men, unstated,
+                                                                       sus_men, says, not_said):
+    rows = [row("Kvinna", q1=5)] * women + [row("Man", q1=5)] * men + [row("Ej angett", q1=5)] * unstated
+    agg = _with_sus(make_agg([Registration("A", 2022, surveys={"deltagare_pagaende": rows})]), sus_men, 100 - sus_men)
+    ctx = Context(agg, Scope(2022), settings)
+    (share,) = claims.men_compared_with_sus(ctx)
+    assert (share.men, share.unstated, share.sus_men) == (men, unstated, sus_men)
+    sentence = prose.sus_gender_sentence(ctx)
+    assert f"andelen män {men}\u00a0% i pågåendeenkäten" in sentence
+    assert says in sentence and not_said not in sentence
+
+
+def test_without_sus_figures_for_the_year_the_sentence_marks_them_missing(national_agg, settings):
+    ctx = Context(national_agg, Scope(2023), settings)
+    assert claims.men_compared_with_sus(ctx) == []
+    assert prose.sus_gender_sentence(ctx).endswith("[uppgift saknas: könsfördelningen bland deltagarna i SUS 2023].")
+
+
+@pytest.mark.parametrize("min_years, without_chart", [(3, {4, 15, 16}), (2, set()), (6, set(range(1, 17)) - {11})])
+def test_a_chapter_says_why_it_has_no_chart_from_the_chart_rule(national_agg, settings, min_years, without_chart):
+    s = settings.replace(chart_min_years=min_years)
+    ctx = Context(national_agg, Scope(2022), s)
+    notes = {ind.number: prose.no_chart_note(ctx, ind) for ind in national_agg.instrument.indicators}
+    assert {n for n, note in notes.items() if note} == without_chart
+    for n in without_chart:
+        assert notes[n].startswith(f"Indikator {n} har inget linjediagram")
+        assert f"minst {number_word(min_years)} år" in notes[n]
+
+
+@pytest.mark.parametrize("indicator, says", [
+    (4, "som mest två sådana år (2021 och 2022). Båda frågorna ersattes 2021 av nya frågor"),
+    (15, "som mest två sådana år (2021 och 2022). Fråga 5 till parternas chefsgrupp ställdes första gången 2021 "
+         "och fråga 6 till parternas chefsgrupp ersattes 2021 av en ny fråga som inte kan jämföras med tidigare."),
+    (16, "Alla sex frågorna ställdes första gången 2021."),
+])
+def test_the_reason_for_a_missing_chart_comes_from_the_instruments_history(national_agg, settings, indicator, says):
+    note = prose.no_chart_note(Context(national_agg, Scope(2022), settings), national_agg.instrument.indicator(indicator))
+    assert says in note
+
+
+def _sentences(text: str) -> set[str]:
+    return {s.strip() for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text)) if len(s.strip()) > 20}
+
+
+@pytest.mark.parametrize("texts", ["the analyst's texts", "automatic drafts"])
+def test_no_bullet_of_resultat_i_korthet_repeats_a_sentence_printed_elsewhere(tmp_path, national_agg, texts):
+    folder = ROOT / "report" / "kommentarer" if texts == "the analyst's texts" else tmp_path / "inga-texter"
+    ctx = Context(national_agg, Scope(2022), hermetic(tmp_path, commentary=folder))
+    ins = national_agg.instrument
+    elsewhere = [commentary.text(ctx, key) for key in commentary.TEXTS]
+    elsewhere += [commentary.indicator_text(ctx, ind) for ind in ins.indicators]
+    elsewhere += [prose.indicator_description(ctx, ind) for ind in ins.indicators]
+    elsewhere += [n for ind in ins.indicators for n in (prose.no_chart_note(ctx, ind), prose.sus_work_studies_note(ctx, ind))]
+    elsewhere += list(prose.variables(ctx).values())
+    printed = set().union(*(_sentences(t) for t in elsewhere))
+    bullets = commentary.key_points(ctx)
+    assert len(bullets) == 5
+    for bullet in bullets:
+        assert not _sentences(bullet) & printed, bullet
+
+
+@pytest.mark.parametrize("year, names", [
+    (2022, "För indikatorerna 4, 15 och 16, vars mått bara kan jämföras sedan 2021, har utvecklingen ännu bara "
+           "mätts mellan två år."),
+    (2021, None),    # the replaced and new questions of 2021 cannot be compared with 2020 at all
+])
+def test_after_table_20_a_sentence_says_it_compares_two_years_and_names_the_indicators_with_one_comparison(
+        national_agg, settings, year, names):
+    said = prose.one_year_sentence(Context(national_agg, Scope(year), settings))
+    assert said.startswith(f"Tabellen jämför bara {year} med {year - 1}.")
+    assert (names in said) if names else ("vars mått bara kan jämföras" not in said)
+
+
+@pytest.mark.parametrize("questions, window_start, says", [
+    (["deltagare_avslut.4"], 2021, "Fråga 4 i avslutsenkäten ersattes 2021 av en ny fråga med en annan svarsskala. "
+                                   "Den som fyllt i en äldre version av enkäten har inte kunnat besvara den"),
+    (["chefsgrupp.7", "chefsgrupp.8"], 2021, "Frågorna 7 och 8 till parternas chefsgrupp ställdes första gången 2021."),
+    (["deltagare_avslut.6"], 2021, ""),     # reworded, not replaced: the older form asked it too
+    (["personal.1"], 2021, ""),             # unchanged since 2018
+    (["deltagare_avslut.4"], 2022, ""),     # replaced before the window: no longer a reason
+])
+def test_internal_nonresponse_is_explained_only_by_questions_older_forms_lacked(instrument, questions, window_start,
+                                                                                says):
+    said = prose.nonresponse_change_sentence(instrument, 2022, questions, window_start)
+    assert said.startswith(says) and bool(said) == bool(says)

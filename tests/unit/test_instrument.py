@@ -67,6 +67,8 @@ def _broken(tmp_path, change):
     (lambda r: r["categories"].update(varken=[3, 4]), "exakt en gång"),
     (lambda r: r["questions"][0]["versions"].append(dict(r["questions"][0]["versions"][0])), "årsordning"),
     (lambda r: r["indicators"][0].pop("short"), "Nyckeln 'short' saknas"),
+    (lambda r: r["indicators"][11].pop("reference"), "'background' (vad indikatorn vilar på) och 'reference'"),
+    (lambda r: r["indicators"][15]["reference"].update(url="www.regeringen.se"), "ska börja med http"),
 ])
 def test_a_broken_instrument_gets_a_swedish_message_naming_the_entry(tmp_path, change, expected):
     with pytest.raises(InstrumentError) as exc:

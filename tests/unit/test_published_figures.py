@@ -6,12 +6,17 @@ fails if an erratum no longer matches anything).
 """
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
 from nns.config import ROOT, Scope
+from nns.errors import DataError
+from nns.present import prose
 from nns.review import audit as au
 from nns.spec import model, parts
+from nns.spec import published as pubmod
 from nns.spec.context import Context
 
 PUBLISHED = ROOT / "data" / "published" / "figures_2022.csv"
@@ -115,3 +120,79 @@ def test_table_20_recomputed_from_published_key_figures(published, errata, instr
     got = {(int(r.indicator), r.group): r.value for r in t20.itertuples()}
     assert got == {k: v[0] for k, v in expected.items()}
     assert len([k for k in got if k[1] == "samtliga"]) == 15
+
+
+TABLE_20 = ROOT / "data" / "published" / "table20_2022.yaml"
+DEPARTING = {"indikator 3, man", "indikator 5, man", "indikator 6, man", "indikator 7, man", "indikator 12, samtliga"}
+
+
+def test_the_audit_finds_the_five_cells_where_the_printed_table_20_departs_from_its_rule(computed, instrument):
+    res = au.audit(computed, PUBLISHED, ERRATA, instrument, 2022, 2, TABLE_20)
+    assert {f.where for f in res["inconsistencies"] if f.table == "20"} == DEPARTING
+    table_20 = [f for f in res["differences"] if f.table == "20"]
+    # this edition follows the rule in those five cells, and agrees with the printed table in the others
+    assert len(table_20) == 5 and all(f.known == au.RULE_DEPARTURE for f in table_20)
+    assert [f for f in res["differences"] if not f.known and f.kind != "withheld"] == []
+
+
+@pytest.mark.parametrize("indicator, group, possible", [
+    (3, "man", {"varken"}),               # +1 and 0 as printed: at most +2.4 unrounded, short of +4
+    (5, "man", {"okning"}),               # +3 and +3: at least +4.4
+    (7, "man", {"okning"}),               # +4 and +6: at least +8.4
+    (6, "man", {"okning", "varken"}),     # +4 over three measures: up to +6.05 against +6
+    (12, "samtliga", {"okning", "varken"}),
+])
+def test_the_rule_on_unrounded_key_figures_explains_at_most_two_of_the_departures(published, errata, instrument,
+                                                                                    indicator, group, possible):
+    fixed = au.with_values(au.corrected(published, errata))
+    assert pubmod.unrounded_outcomes(fixed, instrument, 2022, indicator, group) == possible
+
+
+def _edition(tmp_path, table_20: str | None):
+    folder = tmp_path / "published"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(PUBLISHED, folder / PUBLISHED.name)
+    shutil.copy(ERRATA, folder / ERRATA.name)
+    if table_20 is not None:
+        (folder / "table20_2022.yaml").write_text(table_20, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("table_20, says", [
+    (None, ""),                                                          # nothing known of the printed table 20
+    ("rule: printed-key-figures\ndepartures: []\n", ""),                 # printed as the rule gives
+    ("rule: printed-key-figures\ndepartures:\n  - {indicator: 1, group: samtliga, printed: varken}\n",
+     "I den tryckta rapporten 2022 följer en av cellerna i tabell 20 inte regeln: totalt för indikator 1 står det "
+     "varken ökning eller minskning, fast summan av förändringarna når gränsen (+5 procentenheter, där gränsen är "
+     "+4). Den här utgåvan följer regeln i alla celler."),
+])
+def test_the_method_chapter_states_the_printed_departures_from_the_audit(tmp_path, national_agg, settings, table_20,
+                                                                          says):
+    s = settings.replace(published=str(_edition(tmp_path, table_20)))
+    assert prose.table_20_departures_sentence(Context(national_agg, Scope(2022), s)) == says
+
+
+def test_the_method_chapter_of_2022_names_the_five_departing_cells(national_agg, settings):
+    said = prose.table_20_departures_sentence(Context(national_agg, Scope(2022), settings))
+    assert said.startswith("I den tryckta rapporten 2022 följer fem av cellerna i tabell 20 inte regeln: för män i "
+                           "indikator 3 och 6 och totalt för indikator 12 står det ökning")
+    assert "för män i indikator 5 och 7 står det varken ökning eller minskning" in said
+    assert said.endswith("Tre av avvikelserna kan inte heller förklaras av att regeln skulle ha tillämpats på "
+                         "nyckeltalen före avrundning.")
+    # a year without a published edition says nothing
+    assert prose.table_20_departures_sentence(Context(national_agg, Scope(2021), settings)) == ""
+
+
+@pytest.mark.parametrize("table_20, expected", [
+    ("rule: unrounded\n", "'rule' ska vara printed-key-figures"),
+    ("rule: printed-key-figures\ndepartures:\n  - {indicator: 11, group: samtliga, printed: okning}\n",
+     "indikator 11, samtliga finns inte i tabell 20"),
+    ("rule: printed-key-figures\ndepartures:\n  - {indicator: 1, group: samtliga, printed: Ökning}\n",
+     "'printed' är inte något av okning, minskning, varken"),
+])
+def test_a_broken_record_of_the_printed_table_20_is_refused_with_a_swedish_message(tmp_path, national_agg, table_20,
+                                                                                    expected):
+    folder = _edition(tmp_path, table_20)
+    with pytest.raises(DataError) as exc:
+        pubmod.table_20_departures(folder, national_agg.instrument, 2022)
+    assert expected in str(exc.value) and "table20_2022.yaml" in str(exc.value)

@@ -2,6 +2,8 @@
 internal non-response, conditional questions, renumbering and the table-20 rule."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -168,6 +170,31 @@ def test_footnotes_on_changed_questions_come_from_the_instrument(national_agg, s
     assert any("Remittenter tillfrågades första gången 2021" in n for n in notes3)
     notes4 = tables.indicator_tables(ctx, national_agg.instrument.indicator(4))[-1].footnotes
     assert any("ersatte 2021" in n for n in notes4)
+
+
+@pytest.mark.parametrize("indicator, note", [
+    (4, "Fråga 4 till deltagare pågående och fråga 4 till deltagare avslut ersatte 2021 tidigare frågor som inte "
+        "är jämförbara; jämförelsen börjar därför 2021."),
+    (7, "Fråga 6 till deltagare pågående och fråga 6 till deltagare avslut omformulerades 2021 men bedöms vara "
+        "jämförbara med tidigare år."),
+    (16, "Frågorna 10 och 11 till personal, frågorna 7 och 8 till parternas chefsgrupp och frågorna 4 och 5 till "
+         "styrelse ställdes första gången 2021."),
+])
+def test_one_note_names_every_question_a_change_concerns(national_agg, settings, indicator, note):
+    ctx = Context(national_agg, Scope(2022), settings)
+    notes = tables.indicator_tables(ctx, national_agg.instrument.indicator(indicator))[-1].footnotes
+    assert notes == (note,)
+
+
+def test_no_table_repeats_a_note_for_another_question(national_agg, settings):
+    ctx = Context(national_agg, Scope(2022), settings)
+    for ind in national_agg.instrument.indicators:
+        if not ind.measures:
+            continue
+        notes = tables.indicator_tables(ctx, ind)[-1].footnotes
+        # what each note says, without the questions it names
+        said = [re.sub(r"^.*? (tillfrågades|ställdes|ersatte|var|omformulerades) ", r"\1 ", n) for n in notes]
+        assert len(said) == len(set(said)), (ind.number, notes)
 
 
 # --- the table-20 rule --------------------------------------------------------

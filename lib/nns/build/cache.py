@@ -104,6 +104,8 @@ def inputs_fingerprint(settings: Settings) -> dict[str, str]:
     root = Path(settings.root)
     files = [settings.path("instrument"), settings.path("national"), root / "nnsreport.toml"]
     files += sorted(settings.path("aggregated").glob("*.csv"))
+    # a year's published edition: the method chapter states where its printed table 20 departs from the rule
+    files += sorted(p for p in settings.path("published").glob("*") if p.is_file())
     files += library_modules(root / "lib")
     out = {}
     for f in files:

@@ -54,6 +54,8 @@ def manifest_inputs(settings: Settings, scope: Scope, jobs: list[Job]) -> dict[s
             if e.exists():
                 entries.append((f"kommentarer/{e.relative_to(comm)}" if e.is_relative_to(comm) else str(e), e))
     entries += [("instrument.yaml", settings.path("instrument")), ("national.yaml", settings.path("national"))]
+    published = settings.path("published")
+    entries += [(f"published/{p.name}", p) for p in sorted(published.glob("*")) if p.is_file()]
     project = [root / "nnsreport.toml"] + sorted({j.notebook for j in jobs}) + render_inputs(root)
     project += library_modules(root / "lib")
     entries += [(str(p.relative_to(root)), p) for p in project if p.is_relative_to(root)]

@@ -83,7 +83,9 @@ def start_year(settings: Settings, year: int) -> YearStart:
     result.changes = instrument_changes(ins, year)
     if result.missing_facts:
         result.todo.append(f"Lägg till årets nationella uppgifter i {settings.national}: "
-                           + "; ".join(f"{f.label} ({f.key})" for f in result.missing_facts) + ".")
+                           + "; ".join(f"{f.label} ({f.key})" for f in result.missing_facts)
+                           + ". Ange varifrån varje uppgift kommer: en källa under 'sources', som uppgiften "
+                             "hänvisar till med 'source' (se kommentarerna i filen).")
     result.todo.append(
         "Kontrollera att data/instrument.yaml beskriver årets enkäter: "
         + (f"{len(result.changes)} ändringar mot {year - 1} finns redan där."

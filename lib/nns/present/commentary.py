@@ -18,6 +18,7 @@ from nns.config import RIKET
 from nns.present import markup
 from nns.spec import claims
 from nns.spec.context import Context
+from nns.spec.tables import indicator_development
 from nns.text import fmt_pct, fmt_signed, join_sv, nonbreaking, number_word
 
 __all__ = ["DRAFT_MARK", "TEXTS", "Text", "text", "indicator_text", "text_path", "indicator_path", "is_draft",
@@ -250,22 +251,59 @@ def twin_sentence(ctx: Context) -> str:
 
 
 def key_points(ctx: Context) -> list[str]:
-    """"Resultat i korthet": computed bullet points."""
+    """"Resultat i korthet": computed bullet points.
+
+    Each bullet says in its own words what a sentence elsewhere may say at length (the drafts above, the
+    chapters' computed sentences): no bullet repeats a sentence printed elsewhere in the report.
+    """
+    ins, year = ctx.ins, ctx.year
     out = []
     levels = claims.survey_levels(ctx)
-    participants = [lv for lv in levels if ctx.ins.survey(lv.id).participant]
+    participants = [lv for lv in levels if ins.survey(lv.id).participant]
     if participants:
         out.append("Deltagarnas nyckeltal är i genomsnitt " + join_sv(
-            [f"{fmt_pct(lv.mean)} {ctx.ins.survey(lv.id).in_text}" for lv in participants]) + ".")
-    sentence = indicator_extremes_sentence(ctx)
-    if sentence:
-        out.append(sentence)
-    g = gender_sentence(ctx)
-    if g:
-        out.append(g)
-    p = period_sentence(ctx)
-    if p:
-        out.append(p)
+            [f"{fmt_pct(lv.mean)} {ins.survey(lv.id).in_text}" for lv in participants]) + ".")
+    inds = claims.indicator_levels(ctx)
+    if len(inds) >= 2:
+        top, bottom = inds[0], inds[-1]
+        s = (f"Indikator {top.id} ({ins.indicator(top.id).short.lower()}) har det högsta genomsnittliga "
+             f"nyckeltalet, {fmt_pct(top.mean)}, och indikator {bottom.id} "
+             f"({ins.indicator(bottom.id).short.lower()}) det lägsta, {fmt_pct(bottom.mean)}")
+        out.append(s + (", med alla mått under 50 %." if bottom.high < 50 and bottom.measures > 1 else
+                        ", under 50 %." if bottom.high < 50 else "."))
+    gaps = claims.gender_gaps(ctx)
+    if gaps:
+        close = sum(1 for _, k, m in gaps if abs(k - m) <= 2)
+        qid, k, m = max(gaps, key=lambda g: (abs(g[1] - g[2]), -gaps.index(g)))
+        s = (f"Kvinnor och män skiljer sig med högst två procentenheter i nyckeltal på {number_word(close)} av "
+             f"{number_word(len(gaps))} deltagarfrågor")
+        if abs(k - m) > 2:
+            s += (f"; mest skiljer sig {_q(ctx, qid)} (kvinnor {fmt_pct(k)}, män {fmt_pct(m)})")
+        out.append(s + ".")
+    changes = claims.period_changes(ctx)
+    if changes:
+        up = sum(1 for c in changes if c.direction == "okning")
+        down = sum(1 for c in changes if c.direction == "minskning")
+        out.append(f"Sedan första jämförbara mätningen har {_count(up)} av de {number_word(len(changes))} mått som "
+                   f"linjediagrammen visar ökat med minst två procentenheter och {_count(down)} minskat lika mycket.")
+    developed = {}
+    for ind in nr.measured_indicators(ins, year):
+        for group in (nr.ALL, "kvinnor", "man"):
+            outcome, _ = indicator_development(ctx, ind, group)
+            if outcome is not None:
+                developed.setdefault(group, []).append(outcome)
+    total = developed.get(nr.ALL, [])
+    if total:
+        def some(n: int) -> str:   # indikator is common gender: "ingen", "en"
+            return "ingen" if n == 0 else number_word(n)
+
+        s = (f"Jämfört med {year - 1} har {some(total.count('okning'))} av {number_word(len(total))} indikatorer "
+             f"ökat enligt regeln för sammanvägd utveckling och {some(total.count('minskning'))} minskat")
+        women, men = developed.get("kvinnor", []), developed.get("man", [])
+        if women and men:
+            s += (f"; bland de {number_word(len(women))} med könsuppdelade mått har {some(women.count('okning'))} "
+                  f"ökat för kvinnor och {some(men.count('okning'))} för män")
+        out.append(s + ".")
     return out
 
 

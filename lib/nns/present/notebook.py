@@ -110,6 +110,8 @@ class IndicatorChapter:
     description: str
     specs: list
     commentary: str
+    #: computed paragraphs after the tables and charts: why there is no chart, national facts beside a measure
+    notes: tuple[str, ...] = ()
 
 
 def indicator_chapter(ctx: Context, number: int) -> IndicatorChapter:
@@ -118,8 +120,9 @@ def indicator_chapter(ctx: Context, number: int) -> IndicatorChapter:
     heading, description = prose.indicator_heading(ctx, ind), prose.indicator_description(ctx, ind)
     if ind.measures and not ctx.measures(ind):
         return IndicatorChapter(ind.number, heading, description, [], prose.no_data_note(ctx, ind))
+    notes = tuple(n for n in (prose.no_chart_note(ctx, ind), prose.sus_work_studies_note(ctx, ind)) if n)
     return IndicatorChapter(ind.number, heading, description, parts.build_indicator(ctx, ind),
-                            commentary.indicator_text(ctx, ind))
+                            commentary.indicator_text(ctx, ind), notes)
 
 
 def show_indicator(ctx: Context, number: int) -> None:
@@ -129,6 +132,8 @@ def show_indicator(ctx: Context, number: int) -> None:
     _display({"text/markdown": chapter.heading, "text/plain": chapter.heading}, {"kind": "heading"})
     show_markdown(chapter.description)
     _show(chapter.specs, survey_colours(ctx.ins))
+    for note in chapter.notes:
+        show_markdown(note)
     if chapter.commentary:   # marked, so that the build can export it for reviewers
         _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
                  {"kind": "commentary", "name": f"indikator-{chapter.number:02d}"})
@@ -147,10 +152,18 @@ _TEXTS = {
 }
 
 
+#: Computed text parts that are not commentary (not exported with the texts).
+_LISTS = {"kallor": prose.sources_list}
+
+
 def show_text(ctx: Context, key: str) -> None:
-    """A text part of the report (a key of :data:`nns.spec.parts.PARTS` with ``text``), marked for export."""
+    """A text part of the report (a key of :data:`nns.spec.parts.PARTS` with ``text``); the year's texts are
+    marked for export."""
     p = parts.part(key)
     if not p.text or (ctx.local and not p.local):
+        return
+    if key in _LISTS:
+        show_markdown(_LISTS[key](ctx))
         return
     markdown = _TEXTS[key](ctx)
     _display({"text/markdown": markdown, "text/plain": markdown}, {"kind": "commentary", "name": key})

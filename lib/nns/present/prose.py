@@ -10,18 +10,24 @@
 """
 from __future__ import annotations
 
+import itertools
+
 import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
 from nns.present import markup
 from nns.spec import claims
+from nns.spec.charts import chart_plan, comparable_years
 from nns.spec.context import Context
+from nns.spec.published import table_20_departures
 from nns.spec.tables import indicator_development, new_forbund
-from nns.text import capitalize, fmt_int, fmt_pct, join_sv, markdown_literal, number_word
+from nns.text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, markdown_literal, number_word
 
 __all__ = ["variables", "indicator_heading", "indicator_description", "no_data_note", "development_sentence",
-           "ordinal", "instrument_sentences", "national_suppression_sentence"]
+           "ordinal", "instrument_sentences", "national_suppression_sentence", "sus_gender_sentence",
+           "sus_work_studies_note", "no_chart_note", "nonresponse_change_sentence", "cited_sources", "sources_list",
+           "table_20_departures_sentence", "no_chart_sentence", "one_year_sentence", "source_sentences"]
 
 ORDINALS = ["", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde",
             "tionde", "elfte", "tolfte", "trettonde", "fjortonde", "femtonde"]
@@ -87,6 +93,8 @@ def indicator_description(ctx: Context, ind) -> str:
     if earlier:
         last = max(y for y, _ in earlier)
         lines += ["", f"Tidigare mått (till och med {last}):", ""] + [line for _, line in earlier]
+    if ind.background:
+        lines += ["", f"*Bakgrund:* {ind.background}", "", f"*Källa:* {ind.reference.markdown()}"]
     out = markup.box("indikator", "\n".join(lines))
     return f"{out}\n{note}" if note else out
 
@@ -318,6 +326,7 @@ def variables(ctx: Context) -> dict:
             v[f"andel_{s.id}_{g.id}"] = (fmt_pct(nr.percent(n, tot)) if shown[g.id] else
                                          "en mycket liten andel") if tot else "–"
     v["rojande_riket_mening"] = national_suppression_sentence(ctx)
+    v["sus_kon_mening"] = sus_gender_sentence(ctx)
     if "remittent" in {s.id for s in surveys}:
         missing = ins.backgrounds[ins.survey("remittent").background].missing
         annan = int(r.loc[("remittent", missing), "responses"]) if ("remittent", missing) in r.index else 0
@@ -340,6 +349,10 @@ def variables(ctx: Context) -> dict:
         top = inr.sort_values(["share", "survey"], ascending=[False, True]).head(3)
         parts = [f"{ins.question_phrase(r.question_id, year)} ({fmt_pct(r.share)})" for r in top.itertuples()]
         v["bortfall_storst"] = join_sv(parts)
+    # the largest non-response may come from questions that older forms did not have
+    window_start = year - ctx.settings.comparison_years + 2
+    v["bortfall_forklaring_mening"] = nonresponse_change_sentence(
+        ins, year, list(top.question_id) if len(inr) else [], window_start)
     # sentences about the results, computed from the figures shown (nns.spec.claims)
     with_gender = claims.participant_indicators(ctx)
     v["kon_indikatorer_mening"] = (
@@ -386,6 +399,10 @@ def variables(ctx: Context) -> dict:
         v["forbund_remittent_mening"] = ""
     v["remittent_forsta_ar"] = ins.survey("remittent").from_year
     v["tabell20_poang"] = number_word(ctx.settings.table20_points_per_measure)
+    v["tabell20_tryckt_mening"] = table_20_departures_sentence(ctx)
+    v["utv_ettar_mening"] = one_year_sentence(ctx)
+    v["diagram_saknas_mening"] = no_chart_sentence(ctx)
+    v.update(source_sentences(ctx))
     v["minsta_antal_svar"] = ctx.settings.min_answers
     if local.local:
         v.update(local_variables(local))
@@ -395,3 +412,288 @@ def variables(ctx: Context) -> dict:
     v["antal_matt"] = sum(1 for q in ins.questions.values() if q.version(year))
     v["antal_enkater"] = number_word(len(surveys))
     return {k: (str(val) if not isinstance(val, str) else val) for k, val in v.items()}
+
+
+# ---------------------------------------------------------------------------
+# National facts beside the survey's results, and why an indicator has no chart
+# ---------------------------------------------------------------------------
+
+def _cite(source) -> str:
+    return f"(källa: {source.markdown()})" if source else ""
+
+
+def sus_gender_sentence(ctx: Context) -> str:
+    """SUS's gender split of the participants beside the respondents' (:func:`nns.spec.claims.men_compared_with_sus`),
+    or the missing-fact marker in a year without SUS's figures."""
+    agg, year = ctx.agg, ctx.year
+    fact = agg.fact("sus_gender", year)
+    if not fact:
+        marker = layer.Fact("sus_gender", layer.FACTS["sus_gender"], year).marker()
+        return ("Könsfördelningen bland de svarande jämförs med den bland deltagarna i SUS, Sveriges "
+                f"samordningsförbunds uppföljningssystem: {marker}.")
+    # in the instrument's order of the surveys, whatever the file's order
+    ordered = [fact["groups"][s.id] for s in ctx.ins.surveys if s.id in fact["groups"]]
+    groups = [f"{fmt_pct(g['women'])} kvinnor och {fmt_pct(g['men'])} män bland de {g['count']} {g['who']}"
+              for g in ordered]
+    out = [f"Enligt SUS var det {join_sv(groups)} under "
+           f"{fact['period']} {_cite(agg.fact_source('sus_gender', year))}."]
+    ins = ctx.ins
+    by_direction: dict[str, list] = {}
+    for c in claims.men_compared_with_sus(ctx):
+        by_direction.setdefault(c.direction, []).append(c)
+    how = {"minskning": "lägre än i SUS", "varken": "ungefär som i SUS (högst en procentenhet ifrån)",
+           "okning": "högre än i SUS"}
+    for direction in ("minskning", "varken", "okning"):
+        cs = by_direction.get(direction, [])
+        if not cs:
+            continue
+        shares = join_sv([f"{fmt_pct(c.men)} {ins.survey(c.survey).in_text}" for c in cs])
+        out.append(f"Bland de svarande är andelen män {shares}, {how[direction]}.")
+        if direction != "minskning":
+            continue
+        may = [c for c in cs if c.unstated_may_explain]
+        if len(may) == len(cs):
+            out.append("Det kan betyda att män är underrepresenterade bland de svarande, eller att män oftare än "
+                       "kvinnor låter bli att ange kön.")
+        elif not may:
+            out.append("Skillnaden är större än andelen som inte angett kön, så män är underrepresenterade bland "
+                       "de svarande.")
+        else:
+            not_may = [ins.survey(c.survey).in_text for c in cs if not c.unstated_may_explain]
+            out.append(f"{capitalize(join_sv(not_may))} är skillnaden större än andelen som inte angett kön, så där "
+                       "är män underrepresenterade bland de svarande; i övrigt kan den också bero på att män oftare "
+                       "än kvinnor låter bli att ange kön.")
+    return " ".join(out)
+
+
+def sus_work_studies_note(ctx: Context, ind) -> str:
+    """Beside the question it is compared with (national report only): SUS's share of participants who ended
+    their participation to work or studies, with its source; the missing-fact marker in a year without it."""
+    if ctx.local:
+        return ""
+    agg, ins, year = ctx.agg, ctx.ins, ctx.year
+    fact = agg.fact("sus_work_studies", year)
+    # the question it goes with: this year's, or (when this year's fact is missing) the latest year's
+    known = [y for y in sorted(agg.national.get("sus_work_studies", {})) if y <= year]
+    if not known or agg.fact("sus_work_studies", known[-1])["question"] not in ind.measures:
+        return ""
+    if not fact:
+        marker = layer.Fact("sus_work_studies", layer.FACTS["sus_work_studies"], year).marker()
+        return f"Som jämförelse anger rapporten hur stor andel av deltagarna som enligt SUS avslutats till arbete, studier eller arbetssökande: {marker}."
+    qid = fact["question"]
+    out = [f"Som jämförelse avslutades enligt SUS {fmt_pct(fact['share'])} av deltagarna under "
+           f"{fact['period']} till arbete, studier eller aktivt arbetssökande "
+           f"{_cite(agg.fact_source('sus_work_studies', year))}."]
+    value = claims.key_figure(ctx, qid, year)
+    if value is not None:
+        kind = {"positivt": "positivt", "klart_positivt": "klart positivt", "ja": "ja"}[ins.key_figure_kind(qid, year)]
+        q = ins.question(qid)
+        v = q.version(year)
+        out.append(f"{capitalize(ins.survey(q.survey).in_text)} svarar {fmt_pct(value)} {kind} på fråga "
+                   f"{v.number} (”{v.text}”). Talen mäter olika saker – vart deltagarna gick när insatsen slutade "
+                   "och hur de själva ser på sin väg dit – och kan därför inte läggas ihop.")
+    return " ".join(out)
+
+
+def no_chart_note(ctx: Context, ind) -> str:
+    """Why a measured indicator has no line chart, from the chart rule (``chart_min_years``) and the
+    instrument's history; '' for an indicator that has one (or no measures)."""
+    ins, year, settings = ctx.ins, ctx.year, ctx.settings
+    if not ind.measures or ind.number in chart_plan(ctx.agg, year, settings):
+        return ""
+    years = comparable_years(ctx.riket() if ctx.local else ctx, ind)
+    if not years:
+        return ""
+    span = max(years.values(), key=len)
+    have = f"som mest {number_word(len(span))} sådana år ({join_sv(span)})" if span else "inga sådana år"
+    out = [f"Indikator {ind.number} har inget linjediagram: ett diagram ritas när något av indikatorns mått har "
+           f"jämförbara nyckeltal för minst {number_word(settings.chart_min_years)} år, och indikatorns mått har "
+           f"{have}."]
+    causes: dict[str, set[int]] = {}
+    by_cause: dict[tuple[str, int], list[str]] = {}
+    for qid in years:
+        q = ins.question(qid)
+        start = q.compare_from(year)
+        if start > settings.first_year:
+            cause = "ny" if q.from_year == start else "ersatt"
+            causes.setdefault(cause, set()).add(start)
+            by_cause.setdefault((cause, start), []).append(qid)
+    explained = [q for q in years if ins.question(q).compare_from(year) > settings.first_year]
+    if causes and len(explained) == len(years):
+        n = len(years)
+        when = join_sv(sorted(set().union(*causes.values())))
+        if len(causes) > 1:
+            what = []
+            for (cause, since), qids in by_cause.items():
+                new = "en ny fråga" if len(qids) == 1 else "nya frågor"
+                verb = f"ställdes första gången {since}" if cause == "ny" else \
+                    f"ersattes {since} av {new} som inte kan jämföras med tidigare"
+                what.append(f"{ins.questions_phrase(qids, year)} {verb}")
+            out.append(f"{capitalize(join_sv(what))}.")
+        else:
+            subject = "Frågan" if n == 1 else "Båda frågorna" if n == 2 else f"Alla {number_word(n)} frågorna"
+            if "ny" in causes:
+                out.append(f"{subject} ställdes första gången {when}.")
+            else:
+                new = "en ny fråga som inte kan jämföras med den tidigare" if n == 1 else \
+                    "nya frågor som inte kan jämföras med de tidigare"
+                out.append(f"{subject} ersattes {when} av {new}.")
+    return " ".join(out)
+
+
+def nonresponse_change_sentence(ins, year: int, questions: list[str], window_start: int) -> str:
+    """Why some of ``questions`` (those with the largest internal non-response) may lack answers: they were
+    new or replaced since ``window_start``, per the instrument's history, and a respondent who filled in an
+    older form could not answer them. '' when none of them is.
+
+    >>> from nns.instrument import load_instrument
+    >>> nonresponse_change_sentence(load_instrument(), 2022, ["deltagare_avslut.4", "deltagare_pagaende.4"], 2021)
+    'Fråga 4 i avslutsenkäten och fråga 4 i pågåendeenkäten ersattes 2021 av nya frågor med en annan svarsskala. Den som fyllt i en äldre version av enkäten har inte kunnat besvara dem, vilket kan förklara en del av bortfallet.'
+    """
+    groups: dict[tuple[str, int], list[str]] = {}
+    for qid in questions:
+        q = ins.question(qid)
+        now = q.version(year)
+        if now.from_year < window_start:
+            continue
+        idx = q.versions.index(now)
+        before = q.versions[idx - 1] if idx else None
+        if before is None:
+            kind = "ny"
+        elif not now.comparable:
+            kind = "ersatt-skala" if before.scale != now.scale else "ersatt"
+        else:
+            continue   # reworded: the older form asked it too
+        groups.setdefault((kind, now.from_year), []).append(qid)
+    if not groups:
+        return ""
+    parts = []
+    for (kind, since), qids in groups.items():
+        one = len(qids) == 1
+        new = "en ny fråga" if one else "nya frågor"
+        what = {"ny": f"ställdes första gången {since}",
+                "ersatt": f"ersattes {since} av {new}",
+                "ersatt-skala": f"ersattes {since} av {new} med en annan svarsskala"}[kind]
+        parts.append(f"{ins.questions_phrase(qids, year)} {what}")
+    n = sum(len(q) for q in groups.values())
+    return (f"{capitalize(join_sv(parts))}. Den som fyllt i en äldre version av enkäten har inte kunnat besvara "
+            f"{'den' if n == 1 else 'dem'}, vilket kan förklara en del av bortfallet.")
+
+
+# ---------------------------------------------------------------------------
+# Sources
+# ---------------------------------------------------------------------------
+
+def cited_sources(ctx: Context) -> list:
+    """Every source the scope's report cites (:class:`nns.instrument.Reference`), in Swedish alphabetical order:
+    the national report's national facts of the year and where earlier reports are, and in every report the
+    indicators' references."""
+    agg, year = ctx.agg, ctx.year
+    refs = []
+    if not ctx.local:
+        refs += [src for key in layer.FACTS if (src := agg.fact_source(key, year))]
+        manual = agg.fact("manual", year)
+        refs += [agg.source(manual)] if manual else []
+        page = agg.national.get("reports_page")
+        refs += [agg.source(page)] if page else []
+    refs += [ind.reference for ind in ctx.ins.indicators if ind.reference]
+    return sorted(dict.fromkeys(refs), key=lambda r: nr.swedish_sort_key(r.text))
+
+
+def sources_list(ctx: Context) -> str:
+    """The "Källor" list as Markdown: each reference, and its address written out (a printed page shows it)."""
+    refs = cited_sources(ctx)
+    if not refs:
+        return "Rapporten hänvisar inte till några källor.\n"
+    return "\n".join(f"- {r.text}" + (f" <{r.url}>" if r.url else "") for r in refs) + "\n"
+
+
+def _signed(n: int) -> str:
+    return fmt_signed(n) if n else "0"
+
+
+def table_20_departures_sentence(ctx: Context) -> str:
+    """Where the year's printed table 20 departs from its rule (the audit's comparison,
+    :func:`nns.spec.published.table_20_departures`); '' for a year without a published edition or departures."""
+    year, points = ctx.year, ctx.settings.table20_points_per_measure
+    departures = table_20_departures(ctx.settings.path("published"), ctx.ins, year, points)
+    if not departures:
+        return ""
+    where = {"samtliga": "totalt för indikator", "kvinnor": "för kvinnor i indikator", "man": "för män i indikator"}
+    parts = []
+    for (printed, rule), ds in itertools.groupby(sorted(departures, key=lambda d: (d.printed, d.rule)),
+                                                 key=lambda d: (d.printed, d.rule)):
+        ds = list(ds)
+        cells = []
+        for group in ("man", "kvinnor", "samtliga"):
+            numbers = [d.indicator for d in ds if d.group == group]
+            if numbers:
+                cells.append(f"{where[group]} {join_sv(numbers)}")
+        sums = join_sv([_signed(sum(d.changes)) for d in ds])
+        limits = join_sv([fmt_signed(points * len(d.changes)) for d in ds])
+        reaches = "når gränsen" if rule != "varken" else "inte når gränsen"
+        what = "summan av förändringarna" if not parts else "summan"
+        parts.append(f"{join_sv(cells)} står det {nr.UTVECKLING_LABELS[printed].lower()}, fast {what} "
+                     f"{reaches} ({sums} procentenheter, där gränsen är {limits})")
+    n = len(departures)
+    out = (f"I den tryckta rapporten {year} följer {number_word(n)} av cellerna i tabell 20 inte regeln: "
+           f"{'; '.join(parts)}. Den här utgåvan följer regeln i alla celler.")
+    unexplained = sum(1 for d in departures if d.unrounded and d.printed not in d.unrounded)
+    if unexplained:
+        out += (f" {capitalize(number_word(unexplained))} av avvikelserna kan inte heller förklaras av att regeln "
+                "skulle ha tillämpats på nyckeltalen före avrundning.")
+    return out
+
+
+def no_chart_sentence(ctx: Context) -> str:
+    """The indicators without a line chart, for the method chapter (each chapter says why)."""
+    national = ctx.riket() if ctx.local else ctx
+    plan = chart_plan(ctx.agg, ctx.year, ctx.settings)
+    missing = [ind.number for ind in nr.measured_indicators(ctx.ins, ctx.year)
+               if ind.number not in plan and national.measures(ind)]
+    if not missing:
+        return f"Alla indikatorer som mäts med enkäter har ett linjediagram {ctx.year}."
+    word = "Indikator" if len(missing) == 1 else "Indikatorerna"
+    return (f"{word} {join_sv(missing)} har inget linjediagram, eftersom inget av deras mått ännu har jämförbara "
+            f"nyckeltal för {number_word(ctx.settings.chart_min_years)} år; kapitlet om varje indikator säger "
+            "varför.")
+
+
+def one_year_sentence(ctx: Context) -> str:
+    """After table 20: its outcomes compare two years, and which increasing or decreasing indicators have no
+    earlier comparison (every measure comparable only from the year before)."""
+    year, prev = ctx.year, ctx.year - 1
+    only_one = []
+    for ind in nr.measured_indicators(ctx.ins, year):
+        outcome, changes = indicator_development(ctx, ind, nr.ALL)
+        if outcome in ("okning", "minskning") and changes and \
+                all(ctx.ins.question(q).compare_from(year) == prev for q, _ in changes):
+            only_one.append(ind.number)
+    out = (f"Tabellen jämför bara {year} med {prev}. En ökning eller minskning i den är alltså en förändring "
+           "mellan två mätningar, inte en trend; hur nyckeltalen har utvecklats över flera år visar "
+           "linjediagrammen i kapitlen om indikatorerna.")
+    if only_one:
+        word = "indikator" if len(only_one) == 1 else "indikatorerna"
+        out += (f" För {word} {join_sv(only_one)}, vars mått bara kan jämföras sedan {prev}, har utvecklingen "
+                "ännu bara mätts mellan två år.")
+    return out
+
+
+def source_sentences(ctx: Context) -> dict[str, str]:
+    """Sentences that cite the national report's sources: the number of förbund, the year's manual, the earlier
+    reports (the missing-fact marker where a year's fact is missing)."""
+    agg, year = ctx.agg, ctx.year
+    missing = {f.key: f for f in layer.missing_facts(agg, year)}
+    out = {}
+    n, src = agg.forbund_nationally(year), agg.fact_source("forbund_nationally", year)
+    out["forbund_nationellt_mening"] = (
+        f"Antalet samordningsförbund i landet, {n}, kommer från {src.markdown()}." if n and src else "")
+    manual = agg.fact("manual", year)
+    out["manual_mening"] = (
+        "Hur ett förbund går till väga för att delta – avtalet med NNS, utdelningen av enkäterna och "
+        f"registreringen av svaren – beskriver NNS i en användarmanual: "
+        f"{agg.source(manual).markdown() if manual else missing['manual'].marker()}.")
+    page = agg.national.get("reports_page")
+    out["tidigare_rapporter_mening"] = (f"De tidigare nationella rapporterna finns på NNS:s webbplats: "
+                                        f"{agg.source(page).markdown()}.") if page else ""
+    return out

@@ -10,6 +10,11 @@ from nns.render.pandoc import pandoc
 __all__ = ["HtmlRenderer"]
 
 
+#: An external resource a page would fetch: anything in a ``src`` attribute, or a ``<link>`` (style sheet, icon)
+#: on the web. Hyperlinks (``<a href>``, the report's sources) are not resources.
+EXTERNAL_RESOURCE = re.compile(r"""\bsrc=["']https?://|<link\b[^>]*\bhref=["']https?://""")
+
+
 class HtmlRenderer:
     """The report as one self-contained HTML page (pandoc, the project's template and stylesheet)."""
 
@@ -25,6 +30,8 @@ class HtmlRenderer:
         html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
                        "--template", str(job.templates / "rapport.html"), "--include-in-header", str(style),
                        "--section-divs", str(src)])
-        if re.search(r"""(src|href)=["']https?://""", html):
-            raise RenderError("HTML-filen hänvisar till en extern resurs; den ska fungera offline.")
+        # a resource (script, image, style sheet) must be inside the page; a link to a source is a link
+        if re.search(EXTERNAL_RESOURCE, html):
+            raise RenderError("HTML-filen hämtar en extern resurs (skript, bild eller stilmall); den ska fungera "
+                              "offline. Bädda in resursen i sidan.")
         return html.encode("utf-8")

@@ -23,12 +23,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 import nnsreport as nr
 from nns.spec.model import FIGURE_COLUMNS, SUPPRESSED
+from nns.spec.published import (
+    corrected,
+    errata_mask,
+    load_errata,
+    load_published,
+    printed_table_20,
+    published_table_20,
+    rule_departures,
+    unrounded_outcomes,
+    with_values,
+)
+
+__all__ = ["Finding", "KEY", "load_published", "load_errata", "corrected", "with_values", "published_table_20",
+           "compare", "feasible_row", "self_check", "audit", "RULE_DEPARTURE"]
 
 KEY = [c for c in FIGURE_COLUMNS if c != "value"]
+
+#: The mark of a difference in table 20 where the printed report departs from its own rule and this edition
+#: follows it (see data/published/table20_<year>.yaml).
+RULE_DEPARTURE = "tabell-20-regeln"
 
 
 @dataclass(frozen=True)
@@ -41,37 +58,15 @@ class Finding:
 
     def __str__(self) -> str:
         tag = f" [känt tryckfel: {self.known}]" if self.known else ""
+        if self.known == RULE_DEPARTURE:
+            tag = " [den tryckta tabellen följer inte sin regel här; denna utgåva följer den]"
         return f"Tabell {self.table}, {self.where}: {self.message}{tag}"
-
-
-def load_published(path: str | Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def load_errata(path: str | Path) -> list[dict]:
-    p = Path(path)
-    return yaml.safe_load(p.read_text(encoding="utf-8")) if p.exists() else []
-
-
-def _errata_mask(pub: pd.DataFrame, entry: dict) -> pd.Series:
-    mask = pub["table"] == str(entry["table"])
-    for k, v in entry["match"].items():
-        mask &= pub[k] == str(v)
-    return mask
-
-
-def corrected(pub: pd.DataFrame, errata: list[dict]) -> pd.DataFrame:
-    """The published figures with the known misprints corrected."""
-    out = pub.copy()
-    for e in errata:
-        mask = _errata_mask(out, e)
-        for k, v in e["correct"].items():
-            out.loc[mask, k] = str(v)
-    return out
 
 
 def _where(r) -> str:
     parts = []
+    if r.get("indicator") and not r.get("respondent"):
+        parts.append(f"indikator {r['indicator']}")
     if r.get("respondent"):
         parts.append(r["respondent"])
     if r.get("question"):
@@ -91,16 +86,19 @@ def _where(r) -> str:
 # ---------------------------------------------------------------------------
 
 def compare(computed: pd.DataFrame, published: pd.DataFrame, errata: list[dict],
-            tables: set[str] | None = None) -> list[Finding]:
+            tables: set[str] | None = None, rule_departures: dict | None = None) -> list[Finding]:
     """Every cell where the computed figures differ from the published ones.
 
     Only tables the published file has are compared (table 20 is withheld from
-    this copy of the report). A published cell touched by an errata entry is
-    compared with its corrected value and reported as a known misprint.
+    this copy of the report's figures; :func:`audit` adds what is known of it). A published cell touched by an
+    errata entry is compared with its corrected value and reported as a known misprint. ``rule_departures``
+    ({(indicator, group): the rule's outcome}) are the cells of the printed table 20 that depart from its rule:
+    where this edition prints the rule's outcome, the difference is marked :data:`RULE_DEPARTURE`.
     """
+    rule_departures = rule_departures or {}
     known = pd.Series("", index=published.index)
     for e in errata:
-        known[_errata_mask(published, e)] = e["id"]
+        known[errata_mask(published, e)] = e["id"]
     fixed = corrected(published, errata)
     fixed["_known"] = known
     fixed["_printed"] = published["value"]
@@ -126,7 +124,10 @@ def compare(computed: pd.DataFrame, published: pd.DataFrame, errata: list[dict],
             msg = f"beräknad ({r['value_calc']}) men saknas i den publicerade rapporten"
         else:
             msg = f"publicerad {r['value_pub']}, beräknad {r['value_calc']}"
-        findings.append(Finding("difference", r["table"], _where(r), msg, r["_known"] or ""))
+        known = r["_known"] if isinstance(r["_known"], str) else ""
+        if r["table"] == "20" and rule_departures.get((r["indicator"], r["group"])) == r["value_calc"]:
+            known = RULE_DEPARTURE
+        findings.append(Finding("difference", r["table"], _where(r), msg, known))
     for eid, rows in confirmed.items():
         e = reasons[eid]
         first = rows[0]
@@ -162,22 +163,13 @@ def feasible_row(n: int, shares: dict) -> bool:
     return False
 
 
-def _int(v):
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return None
+def self_check(pub: pd.DataFrame, instrument, year: int, points_per_measure: int = 2,
+               errata: list[dict] | None = None) -> list[Finding]:
+    """Inconsistencies inside the published report.
 
-
-def with_values(pub: pd.DataFrame) -> pd.DataFrame:
-    """The published frame with a column ``v``: the value as int, or None for '-'."""
-    p = pub.copy()
-    p["v"] = pd.Series([_int(v) for v in p["value"]], index=p.index, dtype=object)
-    return p
-
-
-def self_check(pub: pd.DataFrame, instrument, year: int, points_per_measure: int = 2) -> list[Finding]:
-    """Inconsistencies inside the published report."""
+    Table 20 is checked against its rule on the key figures of tables N.2 with the known misprints
+    (``errata``) corrected: a mislabelled row must not make the rule look broken.
+    """
     f: list[Finding] = []
     p = with_values(pub)
     ind_rows = p[(p["indicator"] != "") & (p["respondent"] != "")]
@@ -246,7 +238,7 @@ def self_check(pub: pd.DataFrame, instrument, year: int, points_per_measure: int
     f += _check_totals(p, year)
 
     # 6. table 20 against its own rule, when the report prints it
-    f += _check_table_20(p, instrument, year, points_per_measure)
+    f += _check_table_20(p, with_values(corrected(pub, errata or [])), instrument, year, points_per_measure)
     return f
 
 
@@ -327,52 +319,49 @@ def _check_totals(p, year) -> list[Finding]:
     return f
 
 
-def published_table_20(p, instrument, year, points_per_measure=2) -> dict:
-    """Table 20 recomputed from the published key figures of tables N.2: {(indicator, group): outcome}."""
-    kf = p[(p["statistic"] == "nyckeltal") & p["v"].map(lambda v: v is not None)]
-    out = {}
-    for ind in instrument.indicators:
-        if not ind.measures:
-            continue
-        for group in ("samtliga", "kvinnor", "man"):
-            changes = []
-            for qid in ind.measures:
-                q = instrument.question(qid)
-                s = instrument.survey(q.survey)
-                if group != "samtliga" and not s.participant:
-                    continue
-                resp, num = qid.split(".")
-                rows = kf[(kf["respondent"] == resp) & (kf["question"] == num) & (kf["group"] == group)
-                          & (kf["indicator"] == str(ind.number))]
-                vals = {r["year"]: r["v"] for _, r in rows.iterrows()}
-                if str(year) in vals and str(year - 1) in vals:
-                    changes.append(int(vals[str(year)]) - int(vals[str(year - 1)]))
-            if group != "samtliga" and not changes:
-                continue
-            out[(ind.number, group)] = (nr.sammanvagd_utveckling(changes, points_per_measure), changes)
-    return out
-
-
-def _check_table_20(p, instrument, year, points_per_measure) -> list[Finding]:
+def _check_table_20(p, fixed, instrument, year, points_per_measure) -> list[Finding]:
+    """Printed table-20 cells (in ``p``) that the rule on the key figures of tables N.2 (in ``fixed``) contradicts;
+    each says what the rule could give on the unrounded key figures behind the printed ones."""
     printed = p[(p["table"] == "20") & (p["statistic"] == "utveckling")]
     if printed.empty:
         return []
-    expected = published_table_20(p, instrument, year, points_per_measure)
+    expected = published_table_20(fixed, instrument, year, points_per_measure)
     f = []
     for _, r in printed.iterrows():
         exp = expected.get((int(r["indicator"]), r["group"]))
         if exp and exp[0] != r["value"]:
+            possible = unrounded_outcomes(fixed, instrument, year, int(r["indicator"]), r["group"], points_per_measure)
+            unrounded = ""
+            if possible:
+                can = " eller ".join(f"'{o}'" for o in sorted(possible))
+                unrounded = (f"; på de oavrundade nyckeltalen kan regeln ge {can}"
+                             + ("" if r["value"] in possible else ", så inte heller avrundningen förklarar det tryckta"))
             f.append(Finding("inconsistency", "20", f"indikator {r['indicator']}, {r['group']}",
-                             f"tryckt '{r['value']}', men regeln ger '{exp[0]}' (förändringar {exp[1]})"))
+                             f"tryckt '{r['value']}', men regeln ger '{exp[0]}' (förändringar {exp[1]}){unrounded}"))
     return f
 
 
-def audit(computed: pd.DataFrame, published_path, errata_path, instrument, year, points_per_measure=2):
+def audit(computed, published_path, errata_path, instrument, year, points_per_measure=2, table_20_path=None):
+    """The published report against the data (differences) and against itself (inconsistencies), and table 20
+    recomputed from its key figures.
+
+    ``table_20_path`` (``table20_<year>.yaml``) adds what is known of the printed table 20: a cell that departs
+    from the rule is an inconsistency, and its difference from this edition (which follows the rule) is marked
+    :data:`RULE_DEPARTURE`.
+    """
     pub = load_published(published_path)
     errata = load_errata(errata_path)
+    departures = []
+    if table_20_path is not None and Path(table_20_path).exists():
+        printed = printed_table_20(pub, errata, table_20_path, instrument, year, points_per_measure)
+        departures = rule_departures(pub, errata, printed, instrument, year, points_per_measure)
+        pub = pd.concat([pub, printed], ignore_index=True)
+    rule = {(str(d.indicator), d.group): d.rule for d in departures}
+    differences = compare(computed, pub, errata, rule_departures=rule)
     return {
-        "differences": compare(computed, pub, errata),
-        "inconsistencies": self_check(pub, instrument, year, points_per_measure),
+        "differences": differences,
+        "inconsistencies": self_check(pub, instrument, year, points_per_measure, errata),
         "table_20": published_table_20(with_values(corrected(pub, errata)), instrument, year,
                                        points_per_measure),
+        "departures": departures,
     }

@@ -24,18 +24,24 @@ KIND_LABELS = {
 }
 
 
-def _chart_measures(ctx: Context, ind) -> list[str]:
-    """The measures drawn in an indicator's chart: all with data, when one of them has comparable
-    key figures for at least ``chart_min_years`` years (nationally); else none."""
-    out = []
+def comparable_years(ctx: Context, ind) -> dict[str, list[int]]:
+    """{measure: the years since ``first_year`` whose key figures can be compared with this year's and have
+    answers nationally} of an indicator: what decides whether it gets a line chart."""
+    out = {}
     for qid in ctx.measures(ind):
         q = ctx.ins.question(qid)
         start = max(q.compare_from(ctx.year), ctx.settings.first_year)
-        years = [y for y in range(start, ctx.year + 1) if ctx.qcounts(qid, y, RIKET).get(nr.ALL)]
-        out.append((qid, len(years)))
-    if not any(n >= ctx.settings.chart_min_years for _, n in out):
+        out[qid] = [y for y in range(start, ctx.year + 1) if ctx.qcounts(qid, y, RIKET).get(nr.ALL)]
+    return out
+
+
+def _chart_measures(ctx: Context, ind) -> list[str]:
+    """The measures drawn in an indicator's chart: all with data, when one of them has comparable
+    key figures for at least ``chart_min_years`` years (nationally); else none."""
+    years = comparable_years(ctx, ind)
+    if not any(len(y) >= ctx.settings.chart_min_years for y in years.values()):
         return []
-    return [qid for qid, n in out if n >= 1]
+    return [qid for qid, y in years.items() if y]
 
 
 def _series_label(ins, qid: str, group: str, multi_question: bool, year: int) -> str:

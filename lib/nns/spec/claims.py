@@ -15,7 +15,7 @@ from nns.spec.charts import chart_plan
 from nns.spec.context import Context
 
 __all__ = ["key_figure", "Level", "survey_levels", "indicator_levels", "Change", "period_changes",
-           "gender_gaps", "participant_indicators"]
+           "gender_gaps", "participant_indicators", "MenShare", "men_compared_with_sus"]
 
 
 def key_figure(ctx: Context, qid: str, year: int, group: str = nr.ALL, forbund: str | None = None) -> int | None:
@@ -116,6 +116,56 @@ def participant_indicators(ctx: Context) -> list[int]:
     """The indicators with at least one participant measure (those with answers by gender)."""
     return [ind.number for ind in nr.measured_indicators(ctx.ins, ctx.year)
             if any(ctx.ins.survey(ctx.ins.question(q).survey).participant for q in ctx.measures(ind))]
+
+
+@dataclass(frozen=True)
+class MenShare:
+    """Men's share among a participant survey's respondents, beside their share among SUS's participants.
+
+    ``men`` and ``unstated`` are shares of all the survey's respondents (tables 3 and 4), ``sus_men`` is SUS's
+    (data/national.yaml, ``sus_gender``); all whole percent.
+    """
+
+    survey: str
+    men: int
+    unstated: int
+    sus_men: int
+
+    @property
+    def direction(self) -> str:
+        """"minskning": fewer men among the respondents than in SUS, "okning": more, "varken": within the
+        report's two-point rule for a difference (:func:`nnsreport.direction`)."""
+        return nr.direction(self.men - self.sus_men)
+
+    @property
+    def unstated_may_explain(self) -> bool:
+        """Could the gap come from men not stating their gender: would it close if every unstated were a man?"""
+        return nr.direction(self.men + self.unstated - self.sus_men) != "minskning"
+
+
+def men_compared_with_sus(ctx: Context) -> list[MenShare]:
+    """Men's share among the respondents of each participant survey that SUS's figures cover, in the scope's year.
+
+    Empty when the year has no SUS figures; a survey whose gender split is hidden, or that nobody answered, is left
+    out (a sentence never rests on a hidden figure).
+    """
+    fact = ctx.agg.fact("sus_gender", ctx.year)
+    if not fact:
+        return []
+    out = []
+    for s in ctx.ins.surveys_in(ctx.year):
+        sus = fact["groups"].get(s.id)
+        if sus is None or not s.participant or not s.background:
+            continue
+        background = ctx.ins.backgrounds[s.background]
+        total = ctx.responses(s.id)
+        shown = ctx.visible_responses(s.id)
+        if not total or not all(shown.values()):
+            continue
+        men = nr.percent(ctx.responses(s.id, "man"), total)
+        unstated = nr.percent(ctx.responses(s.id, background.missing), total)
+        out.append(MenShare(s.id, men, unstated, sus["men"]))
+    return out
 
 
 def riket(ctx: Context) -> Context:

@@ -60,7 +60,8 @@ class Part:
     local: bool = True
     #: an indicator chapter: the notebook runs once per indicator, ``build`` takes the indicator
     chapter: bool = False
-    #: a text, not tables or charts: the year's editable text or computed sentences (nns.present.commentary)
+    #: a text, not tables or charts: the year's editable text or computed sentences (nns.present.commentary),
+    #: or a computed list (the sources)
     text: bool = False
 
 
@@ -92,6 +93,7 @@ PARTS: tuple[Part, ...] = (
     Part("text-utveckling", "texter", _no_specs, local=False, text=True),
     Part("text-avslutande", "texter", _no_specs, local=False, text=True),
     Part("text-indikatorer", "texter", _no_specs, local=False, text=True),
+    Part("kallor", "kallor", _no_specs, text=True),
     Part("bilaga-1", "bilagor", lambda ctx, n: [tables.bilaga_1(ctx)], local=False),
     Part("bilaga-2", "bilagor", lambda ctx, n: [tables.bilaga_2(ctx), tables.scales(ctx)], local=False),
 )

@@ -13,7 +13,7 @@ from nns.config import RIKET
 from nns.disclosure import QUESTION
 from nns.spec.context import Context
 from nns.spec.model import DASH, SUPPRESSED, Cells, TableSpec
-from nns.text import join_sv
+from nns.text import capitalize, join_sv
 
 # ---------------------------------------------------------------------------
 # Labels
@@ -317,41 +317,73 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
     return TableSpec(number, caption, cells.frame(), layout="keyfigures", footnotes=notes)
 
 
+def _questions_to(ins, numbered: list[tuple[str, int]]) -> str:
+    """Questions named in a note, grouped by survey: "frågorna 10 och 11 till personal och fråga 4 till styrelse".
+
+    ``numbered`` holds (question id, number as printed) in the table's order.
+    """
+    by_survey: dict[str, list[int]] = {}
+    for qid, number in numbered:
+        by_survey.setdefault(ins.question(qid).survey, []).append(number)
+    parts = []
+    for sid, numbers in by_survey.items():
+        word = "fråga" if len(numbers) == 1 else "frågorna"
+        parts.append(f"{word} {join_sv(numbers)} till {ins.survey(sid).name.lower()}")
+    return join_sv(parts)
+
+
 def change_notes(ctx: Context, measures: list[str], years: list[int]) -> tuple[str, ...]:
     """Footnotes on changed questions and new surveys, generated from the instrument history.
 
     A change is noted when it falls inside the comparison window, i.e. after
-    the window's natural first year.
+    the window's natural first year. One note per kind of change and year names every
+    question it concerns (not one note per question saying the same).
     """
     ins = ctx.ins
     natural = ctx.year - ctx.settings.comparison_years + 1
-    notes = []
-    seen_surveys = set()
+    new_surveys: dict[int, list[str]] = {}
+    # (kind, year) -> [(question id, number as printed, number before)], in the table's order
+    changed: dict[tuple[str, int], list[tuple[str, int, int]]] = {}
     for qid in measures:
         q = ins.question(qid)
         s = ins.survey(q.survey)
         now = q.version(ctx.year)
-        if s.from_year > natural and s.id not in seen_surveys and s.from_year == q.from_year:
-            seen_surveys.add(s.id)
-            notes.append(f"{s.name} tillfrågades första gången {s.from_year}; därför saknas data för tidigare år.")
+        if s.from_year > natural and s.from_year == q.from_year:
+            if s.name not in new_surveys.setdefault(s.from_year, []):
+                new_surveys[s.from_year].append(s.name)
             continue
         if q.from_year > natural and s.from_year < q.from_year:
-            notes.append(f"Fråga {now.number} till {s.name.lower()} ställdes första gången {q.from_year}.")
+            changed.setdefault(("ny", q.from_year), []).append((qid, now.number, now.number))
         for before, after in q.changes():
             if after.from_year <= natural or after.from_year > ctx.year:
                 continue
-            last = after.from_year - 1
-            who = f"fråga {after.number} till {s.name.lower()}"
             if not after.comparable:
-                notes.append(f"{who[0].upper()}{who[1:]} ersatte {after.from_year} en tidigare fråga som inte är "
-                             f"jämförbar; jämförelsen börjar därför {after.from_year}.")
+                changed.setdefault(("ersatt", after.from_year), []).append((qid, after.number, before.number))
                 continue
             if before.number != after.number:
-                notes.append(f"{who[0].upper()}{who[1:]} var fråga {before.number} till och med {last}.")
+                changed.setdefault(("numrerad", after.from_year), []).append((qid, after.number, before.number))
             if before.text != after.text:
-                notes.append(f"{who[0].upper()}{who[1:]} omformulerades {after.from_year} men bedöms vara "
-                             "jämförbar med tidigare år.")
-    return tuple(dict.fromkeys(notes))
+                changed.setdefault(("omformulerad", after.from_year), []).append((qid, after.number, before.number))
+    notes = []
+    for year, names in new_surveys.items():
+        notes.append(f"{capitalize(join_sv(names))} tillfrågades första gången {year}; därför saknas data för "
+                     "tidigare år.")
+    for (kind, year), items in changed.items():
+        who = capitalize(_questions_to(ins, [(qid, number) for qid, number, _ in items]))
+        one = len(items) == 1
+        if kind == "ny":
+            notes.append(f"{who} ställdes första gången {year}.")
+        elif kind == "ersatt":
+            what = "en tidigare fråga som inte är jämförbar" if one else "tidigare frågor som inte är jämförbara"
+            notes.append(f"{who} ersatte {year} {what}; jämförelsen börjar därför {year}.")
+        elif kind == "numrerad":
+            befores = [str(before) for _, _, before in items]
+            was = befores[0] if one else f"{', '.join(befores[:-1])} respektive {befores[-1]}"
+            notes.append(f"{who} var fråga {was} till och med {year - 1}.")
+        else:
+            notes.append(f"{who} omformulerades {year} men bedöms vara {'jämförbar' if one else 'jämförbara'} "
+                         "med tidigare år.")
+    return tuple(notes)
 
 
 # ---------------------------------------------------------------------------
