@@ -58,6 +58,9 @@ def to_gt(spec: TableSpec, colours: dict[str, str], laid_out=None) -> GT:
         table_font_size="13px", data_row_padding="2px", row_group_padding="3px",
         heading_align="left", table_width="100%" if len(keys) > 5 else None,
         column_labels_font_weight="bold", row_group_font_weight="bold",
+        # Quarto would rebuild the table from its HTML (dropping the classes the sticky first column and the
+        # caption's styles need): `quarto render` shows it as `make report` does
+        quarto_disable_processing=True,
     )
     return gt
 
