@@ -8,6 +8,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 TEST_STAMP := $(VENV)/.test-installed-$(shell cat requirements-test.txt tools/setup-system.sh | cksum | cut -d' ' -f1)
+# axe-core (the accessibility checks of the HTML report), pinned by tools/package-lock.json
+AXE    := tools/node_modules/axe-core/axe.min.js
 YEAR   ?= 2022
 FORBUND ?=
 WORKERS ?= 2
@@ -32,6 +34,10 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt tools/setup-system.sh
 	@rm -f $(VENV)/.test-installed-*
 	@touch $(TEST_STAMP)
 
+$(AXE): $(TEST_STAMP) tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
+
 report: $(STAMP) ## Render the national report (HTML + PDF) for YEAR; FORBUND="name" for a local one
 	$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) $(if $(FORBUND),--forbund "$(FORBUND)")
 
@@ -45,7 +51,7 @@ lint: $(TEST_STAMP) ## Check code style (ruff) and the package's layers (import-
 	$(BIN)/ruff check --no-cache lib tests tools
 	$(BIN)/lint-imports --no-cache
 
-test: lint ## Run every test: unit, doctests and end-to-end (renders, LibreOffice)
+test: lint $(AXE) ## Run every test: unit, doctests and end-to-end (renders, LibreOffice, axe-core in Chromium)
 	$(BIN)/python -m pytest -n $(WORKERS)
 
 test-fast: $(TEST_STAMP) ## Run the tests except the slow end-to-end ones
@@ -73,4 +79,4 @@ clean: ## Remove build output (_output, _build, executed notebooks, caches)
 	rm -rf _output _build .cache report/indicators/*.ipynb report/parts/*.ipynb _variables.yml
 
 distclean: clean ## Also remove the virtual environment
-	rm -rf $(VENV)
+	rm -rf $(VENV) tools/node_modules

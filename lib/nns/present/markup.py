@@ -18,11 +18,14 @@ import html
 from nns.spec.model import ChartSpec, TableSpec
 
 __all__ = ["raw", "typst_string", "box", "table_typst", "table_markdown", "chart_markdown", "UNBREAKABLE_ROWS",
-           "BOXES"]
+           "BOXES", "DATA_SUMMARY"]
 
 #: Tables with at most this many rows (row groups included) are never split over two pages; longer ones
 #: break between rows (a row group's heading is a sub-header: it moves with its rows and repeats).
 UNBREAKABLE_ROWS = 8
+
+#: The summary of a chart's numbers under the chart (HTML).
+DATA_SUMMARY = "Diagrammets data"
 
 #: The shaded boxes (a class of the Div; ``nns-box`` in the Typst template and the stylesheet draw them).
 BOXES = ("indikator", "utkast")
@@ -151,20 +154,25 @@ def _caption_html(label: str, caption: str, anchor: str) -> str:
 
 
 def table_markdown(spec: TableSpec, table_html: str, grid: dict) -> str:
-    """A table for both formats: caption and great_tables' HTML, and the Typst table from the grid."""
+    """A table for both formats: great_tables' HTML (captioned, :func:`nns.present.tables.to_html`), and the
+    Typst table from the grid."""
     # data- attributes: Quarto reads a plain `layout` attribute as its own figure layout
     attrs = f'.nns-table data-number="{spec.number}" data-layout="{spec.layout}"'
     return "\n".join([
         f"::: {{{attrs}}}",
-        raw("html", _caption_html(spec.label, spec.caption, spec.anchor) + "\n" + table_html.strip()),
+        raw("html", table_html.strip()),
         "",
         raw("typst", table_typst(grid, spec.label, spec.caption, spec.anchor)),
         ":::", "",
     ])
 
 
-def chart_markdown(spec: ChartSpec, svg: str, alt: str) -> str:
-    """A chart for both formats: caption, the SVG with its alt text, and the note below, kept on one page."""
+def chart_markdown(spec: ChartSpec, svg: str, alt: str, data_html: str = "") -> str:
+    """A chart for both formats: caption, the SVG with its alt text, and the note below, kept on one page.
+
+    ``data_html``, the chart's numbers as a table (:meth:`nns.spec.model.ChartSpec.data_table`), follows in
+    the HTML as a ``<details>`` a reader can open.
+    """
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
                   f'alt="{html.escape(alt)}" /></p>')
@@ -179,6 +187,9 @@ def chart_markdown(spec: ChartSpec, svg: str, alt: str) -> str:
              raw("html", image_html), "", raw("typst", image_typst), ""]
     if spec.note:
         parts += [spec.note.strip(), ""]
+    if data_html:
+        parts += [raw("html", f'<details class="nns-data">\n<summary>{DATA_SUMMARY}</summary>\n'
+                              f"{data_html.strip()}\n</details>"), ""]
     parts += [raw("typst", "]"), "", raw("html", "</div>"), ""]
     return "\n".join(parts)
 

@@ -87,7 +87,8 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
     alt = spec.alt_text()
     meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
             "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
-    _display({"text/markdown": markup.chart_markdown(spec, svg, alt), "text/plain": alt}, meta)
+    data_html = gt_tables.to_html(spec.data_table(), colours)
+    _display({"text/markdown": markup.chart_markdown(spec, svg, alt, data_html), "text/plain": alt}, meta)
 
 
 def _show(specs: list, colours: dict[str, str]) -> None:

@@ -7,6 +7,8 @@ colour, the same as in the charts.
 """
 from __future__ import annotations
 
+from html import escape
+
 from great_tables import GT, loc, style
 
 from nns.present.records import col_key, wide
@@ -52,19 +54,24 @@ def to_gt(spec: TableSpec, colours: dict[str, str], laid_out=None) -> GT:
                 groups = list(dict.fromkeys(rows["_group"]))
                 gt = gt.tab_style(style=style.borders(sides="left", color=colour, weight="5px"),
                                   locations=loc.row_groups(rows=groups))
-    for note in spec.footnotes:
-        gt = gt.tab_source_note(note)
     gt = gt.tab_options(
         table_font_size="13px", data_row_padding="2px", row_group_padding="3px",
         heading_align="left", table_width="100%" if len(keys) > 5 else None,
         column_labels_font_weight="bold", row_group_font_weight="bold",
-        source_notes_font_size="11px",
+        # Quarto would rebuild the table from its HTML (dropping the classes the sticky first column and the
+        # caption's styles need): `quarto render` shows it as `make report` does
+        quarto_disable_processing=True,
     )
     return gt
 
 
 def to_html(spec: TableSpec, colours: dict[str, str], laid_out=None) -> str:
-    """The table's HTML: a <div id=…> with its style and the table.
+    """The table's HTML: a scroll region (<div id=…>) with its style and the table, captioned, then its notes.
+
+    The region is focusable and named by the caption (``role="region"``, ``tabindex="0"``,
+    ``aria-labelledby``), so that a keyboard can scroll a table wider than the screen. The caption is
+    the table's own ``<caption>`` (label and text), with the table's anchor as its id. The footnotes
+    follow the region as paragraphs (``nns-notes``), so that they wrap at the page's width, not the table's.
 
     great_tables leaves two CSS rules unscoped (``thead, tbody, … {border-style: none}``
     and ``tr {…}``), which would style every table on the page; they are scoped
@@ -75,4 +82,22 @@ def to_html(spec: TableSpec, colours: dict[str, str], laid_out=None) -> str:
     html = html.replace(f"#{tid} thead, tbody, tfoot, tr, td, th",
                         f"#{tid} thead, #{tid} tbody, #{tid} tfoot, #{tid} tr, #{tid} td, #{tid} th")
     html = html.replace("\n tr { background-color: transparent; }", f"\n#{tid} tr {{ background-color: transparent; }}")
+    anchor = escape(spec.anchor)
+    html = _once(html, f'<div id="{tid}" ',
+                 f'<div id="{tid}" class="nns-scroll" role="region" tabindex="0" aria-labelledby="{anchor}" ')
+    caption = f'<caption id="{anchor}"><strong>{escape(spec.label)}</strong> {escape(spec.caption)}</caption>'
+    html = _once(html, '<table class="gt_table"', caption, after_tag=True)
+    if spec.footnotes:
+        html += '\n<div class="nns-notes">\n' + "\n".join(f"<p>{escape(n)}</p>" for n in spec.footnotes) + "\n</div>"
     return html
+
+
+def _once(html: str, tag: str, new: str, after_tag: bool = False) -> str:
+    """``html`` with ``tag`` (an opening tag's start, found once) replaced by ``new``, or ``new`` put after the tag."""
+    if html.count(tag) != 1:   # great_tables changed its HTML: say so rather than lose the caption or region
+        raise ValueError(f"great_tables' HTML has {html.count(tag)} × {tag!r}, expected one")
+    if not after_tag:
+        return html.replace(tag, new)
+    start = html.index(tag)
+    end = html.index(">", start) + 1
+    return html[:end] + "\n" + new + html[end:]

@@ -23,8 +23,8 @@ import pandas as pd
 import nnsreport as nr
 from nns.text import fmt_int, fmt_pct, join_sv
 
-__all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PRINTED", "PERCENT_STATS", "LAYOUTS",
-           "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
+__all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PRINTED", "PERCENT_STATS",
+           "LAYOUTS", "GROUP_LABELS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
 DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order"]
@@ -42,6 +42,9 @@ PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej"
 #: How a table is laid out, by its ``layout``: the share of the text width its
 #: first (label) column takes in the PDF; the other columns share the rest.
 #: A layout not listed takes 0.34 with more than four columns, else 0.45.
+#: A gender (figures.csv's ``group``) as a column of a chart's data table.
+GROUP_LABELS = {"samtliga": "Samtliga", "kvinnor": "Kvinnor", "man": "Män"}
+
 LAYOUTS = {
     "development": 0.52, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
     "keyfigures-wide": 0.19, "keyfigures": 0.28,
@@ -168,6 +171,24 @@ class ChartSpec:
             pts = ", ".join(f"{y}: {v}\u00a0%" for y, v in zip(rows["year"], rows["value"]))
             parts.append(f"{series} ({pts})")
         return f"Linjediagram. {self.y_label} per år. " + "; ".join(parts) + "."
+
+    def data_table(self) -> TableSpec:
+        """The chart's numbers as a table, for readers who cannot read the chart: one row per line (series)
+        and one column per year, or for bars one row per bar group and one column per gender; every value as
+        printed in tables (".." not shown, "–" nothing to report). Numbered ``D<number>`` as the chart's rows in figures.csv.
+
+        >>> cells = Cells("D1")
+        >>> cells.add(row="Avslut", col="2021", statistic="nyckeltal", value=75)
+        >>> cells.add(row="Avslut", col="2022", statistic="nyckeltal", value="–")
+        >>> t = ChartSpec("1", "Indikator 1.", "line", cells.frame(), "Nyckeltal").data_table()
+        >>> t.number, t.label, t.caption, list(t.cells["col"])
+        ('D1', 'Diagram 1 i siffror', 'Nyckeltal per år.', ['2021', '2022'])
+        """
+        cells = self.cells[DISPLAY_COLUMNS + ["statistic", "value", "respondent"]].copy()
+        if self.kind == "bars":
+            cells["col"] = cells["col"].map(lambda c: GROUP_LABELS.get(c, c))
+        per = "" if self.kind == "bars" else " per år"
+        return TableSpec(f"D{self.number}", f"{self.y_label}{per}.", cells, label_text=f"{self.label} i siffror")
 
 
 
