@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from nns.present.intervals import draw_intervals  # noqa: E402
 from nns.present.palette import colour_of, shade  # noqa: E402
 
 __all__ = ["draw", "svg_text", "spread_labels"]
@@ -33,7 +34,9 @@ def _theme():
 def draw(spec, colours: dict[str, str]):
     """A matplotlib Figure for a chart spec; ``colours`` maps a survey id to its colour."""
     _theme()
-    return _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
+    fig = _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
+    draw_intervals(fig, spec)   # the key figures' 95 % intervals: bands around the lines, whiskers on the bars
+    return fig
 
 
 def _int_values(frame):

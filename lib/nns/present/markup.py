@@ -121,11 +121,18 @@ def table_markdown(spec: TableSpec, table_html: str, grid: dict) -> str:
     ])
 
 
-def chart_markdown(spec: ChartSpec, svg: str, alt: str) -> str:
-    """A chart for both formats: caption, the SVG with its alt text, and the note below, kept on one page."""
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
-                  f'alt="{html.escape(alt)}" /></p>')
+def chart_markdown(spec: ChartSpec, svg: str, alt: str, inline_svg: str = "") -> str:
+    """A chart for both formats: caption, the SVG with its alt text, and the note below, kept on one page.
+
+    With ``inline_svg`` the HTML holds the SVG itself rather than an image of it, so that what it says on hover
+    (its ``<title>`` elements) shows; the PDF takes ``svg`` either way.
+    """
+    if inline_svg:
+        image_html = f'<div class="nns-svg" role="img" aria-label="{html.escape(alt)}">{inline_svg}</div>'
+    else:
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
+                      f'alt="{html.escape(alt)}" /></p>')
     image_typst = (f"#figure(kind: image, image(bytes({typst_string(svg)}), format: \"svg\", width: 100%, "
                    f"alt: {typst_string(alt)})) <{spec.anchor}>")
     parts = [f'::: {{.nns-figure data-number="{spec.number}"}}', raw("typst", "#nns-keep(true)["), "",

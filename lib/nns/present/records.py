@@ -27,7 +27,7 @@ def col_key(col_group: str, col: str) -> str:
 def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
     c = spec.cells[spec.cells["col"] != ""].copy()
-    c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
+    c["text"] = [display_value(s, v) + m for s, v, m in zip(c["statistic"], c["value"], c["mark"])]
     layout = spec.layout
     if layout in ("categories", "yesno"):
         # n goes into the row label, as the report prints it: "samtliga (n=1629)"
