@@ -9,6 +9,7 @@ from __future__ import annotations
 import nnsreport as nr
 from nns.spec import comparison
 from nns.spec.context import Context
+from nns.spec.tables import clear_change, indicator_development
 from nns.text import capitalize, fmt_int, join_sv, number_word
 
 __all__ = ["comparison_variables"]
@@ -24,10 +25,16 @@ def _count(n: int) -> str:
 
 
 def comparison_variables(ctx: Context) -> dict[str, str]:
-    """The comparison's values for the prose; a förbund's report also gets its own verdicts."""
-    ms = comparison.comparisons(ctx)
+    """The comparison's values for the prose; a förbund's report also gets its own verdicts.
+
+    The national report needs only the minimum and the clear changes (the comparison itself is not computed).
+    """
     minimum = ctx.settings.comparison_min_answers
-    v = {"jamforelse_min_svar": str(minimum), "jamforelse_antal_matt": str(len(ms))}
+    v = {"jamforelse_min_svar": str(minimum), "tydliga_forandringar_mening": clear_changes_sentence(ctx)}
+    if not (ctx.local or ctx.scope.comparison):
+        return v
+    ms = comparison.comparisons(ctx)
+    v["jamforelse_antal_matt"] = str(len(ms))
     units = [u for m in ms for u in m.units]
     shown = [u for u in units if u.shown]
     counts = {b: sum(1 for u in shown if u.verdict == b) for b in nr.BEDOMNINGAR}
@@ -64,6 +71,25 @@ def comparison_variables(ctx: Context) -> dict[str, str]:
     if ctx.local:
         v.update(_own_variables(ctx, ms, minimum))
     return v
+
+
+def clear_changes_sentence(ctx: Context) -> str:
+    """How many measures changed clearly since the year before (the two last columns of table 20), in words."""
+    compared = up = down = 0
+    for ind in nr.measured_indicators(ctx.ins, ctx.year):
+        _, changes = indicator_development(ctx, ind, nr.ALL)
+        for qid, _ in changes:
+            found = clear_change(ctx, qid, nr.ALL)
+            compared += 1
+            up += bool(found and found[2] == "okning")
+            down += bool(found and found[2] == "minskning")
+    if not compared:
+        return ""
+    prev = ctx.year - 1
+    return (f"Av de {_count(compared)} mått som kan jämföras med {prev} har {_count(up)} ökat och {_count(down)} "
+            f"minskat statistiskt tydligt, det vill säga så mycket att slumpen knappast förklarar förändringen "
+            f"(de två sista kolumnerna i tabell 20); för de övriga {_count(compared - up - down)} ryms "
+            "förändringen inom slumpens spann.")
 
 
 def _own_variables(ctx: Context, ms, minimum: int) -> dict[str, str]:

@@ -31,7 +31,7 @@ import nnsreport as nr
 from nns.config import RIKET, Scope
 from nns.spec import uncertainty
 from nns.spec.context import Context
-from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, TableSpec
+from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, TableSpec, with_unprinted
 from nns.spec.tables import key_figure_rule
 from nns.text import fmt_int, fmt_pct, join_sv
 
@@ -383,6 +383,13 @@ def _own(ctx: Context) -> list[tuple[MeasureComparison, Unit]]:
     return out
 
 
+def _qualify_national(cells: Cells, m: MeasureComparison) -> None:
+    """The national key figure's 95 % interval, beside it (figures.csv)."""
+    lo, hi = uncertainty.wilson(m.national_count, m.national_n)
+    cells.qualify("ki_lag", nr.whole_percent(lo))
+    cells.qualify("ki_hog", nr.whole_percent(hi))
+
+
 def local_table(ctx: Context, number: int) -> TableSpec | None:
     """The förbund's verdict per measure, with its key figure, interval and the funnel's limits at its n."""
     if not ctx.local:
@@ -402,15 +409,17 @@ def local_table(ctx: Context, number: int) -> TableSpec | None:
                               ("Gränser 95 %", ""), ("Gränser 99,8 %", ""), ("Bedömning", "bedomning")):
                 if stat is None:
                     cells.add(col=col, statistic="nyckeltal", value=m.national_key_figure, forbund=RIKET, **common)
+                    _qualify_national(cells, m)
                 else:
                     cells.add(col=col, statistic=stat, value=SUPPRESSED, **common)
             continue
         cells.add(col="n", statistic="n", value=u.n, **common)
         cells.add(col="Nyckeltal", statistic="nyckeltal", value=u.key_figure, **common)
-        cells.add(col="95 % KI", statistic="", value=interval_text(*u.ci), **common)
         cells.qualify("ki_lag", nr.whole_percent(u.ci[0]))
         cells.qualify("ki_hog", nr.whole_percent(u.ci[1]))
+        cells.add(col="95 % KI", statistic="", value=interval_text(*u.ci), **common)
         cells.add(col="Riket", statistic="nyckeltal", value=m.national_key_figure, forbund=RIKET, **common)
+        _qualify_national(cells, m)
         cells.add(col="Gränser 95 %", statistic="", value=interval_text(*u.limits95), **common)
         cells.qualify("grans95_lag", nr.whole_percent(u.limits95[0]))
         cells.qualify("grans95_hog", nr.whole_percent(u.limits95[1]))
@@ -427,7 +436,7 @@ def local_table(ctx: Context, number: int) -> TableSpec | None:
     if hidden:
         notes.append(f"– = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle ett "
                      "sådant tal kunna räknas fram ur andra tal i denna eller andra rapporter.")
-    return TableSpec(str(number), f"{ctx.forbund}s nyckeltal jämförda med alla förbund, {ctx.year}.",
+    return TableSpec(str(number), f"Förbundets nyckeltal jämförda med alla förbund, {ctx.year}.",
                      cells.frame(), layout="comparison", footnotes=tuple(notes), unprinted=cells.unprinted())
 
 
@@ -442,6 +451,7 @@ class PlaceSpec:
     rows: tuple[tuple[str, MeasureComparison, Unit], ...]     # (label, comparison, the förbund's unit)
     respondent: str
     note: str = ""
+    unprinted: pd.DataFrame | None = None     # the key figures' intervals (figures.csv)
     kind: ClassVar[str] = "place"
 
     @property
@@ -453,7 +463,7 @@ class PlaceSpec:
         return "diagram-" + self.number.replace(".", "-")
 
     def figures(self) -> pd.DataFrame:
-        return self.cells[CSV_COLUMNS].reset_index(drop=True)
+        return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
 
     def alt_text(self) -> str:
         parts = []
@@ -484,6 +494,8 @@ def local_charts(ctx: Context, first: int) -> list[PlaceSpec]:
             common = dict(row=label, col="", respondent=sid, question=q.version(m.year).number, group=nr.ALL,
                           year=m.year)
             cells.add(statistic="nyckeltal", value=u.key_figure, **common)
+            cells.qualify("ki_lag", nr.whole_percent(u.ci[0]))
+            cells.qualify("ki_hog", nr.whole_percent(u.ci[1]))
             cells.add(statistic="bedomning", value=u.verdict, **common)
             drawn.append((label, m, u))
         s = ins.survey(sid)
@@ -492,8 +504,8 @@ def local_charts(ctx: Context, first: int) -> list[PlaceSpec]:
                 "gränserna vid förbundets antal svar, 95 procent (mörkare) och 99,8 procent (ljusare).")
         if few:
             note += f" Ofylld punkt: färre än {ctx.settings.comparison_min_answers} svar, ingen bedömning."
-        specs.append(PlaceSpec(number, f"{ctx.forbund}s plats i trattdiagrammen, {s.plural.lower()}, {ctx.year}.",
-                               cells.frame(), tuple(drawn), sid, note))
+        specs.append(PlaceSpec(number, f"Förbundets plats i trattdiagrammen, {s.plural.lower()}, {ctx.year}.",
+                               cells.frame(), tuple(drawn), sid, note, cells.unprinted()))
     return specs
 
 

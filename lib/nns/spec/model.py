@@ -25,7 +25,7 @@ import nnsreport as nr
 from nns.text import fmt_int, fmt_pct, join_sv
 
 __all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PERCENT_STATS", "LAYOUTS",
-           "UNPRINTED_STATS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
+           "UNPRINTED_STATS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures", "with_unprinted"]
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
 DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order", "mark"]
@@ -83,7 +83,7 @@ class TableSpec:
     def figures(self) -> pd.DataFrame:
         """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
         f = self.cells[self.cells["statistic"] != ""]
-        return _with_unprinted(f[CSV_COLUMNS], self.unprinted)
+        return with_unprinted(f[CSV_COLUMNS], self.unprinted)
 
 
 def display_value(statistic: str, value) -> str:
@@ -151,7 +151,7 @@ class Cells:
         return pd.DataFrame(self.extra, columns=CSV_COLUMNS)
 
 
-def _with_unprinted(printed: pd.DataFrame, unprinted: pd.DataFrame | None) -> pd.DataFrame:
+def with_unprinted(printed: pd.DataFrame, unprinted: pd.DataFrame | None) -> pd.DataFrame:
     """The printed figures followed by the unprinted ones (each after the figure it qualifies)."""
     if unprinted is None or unprinted.empty:
         return printed.reset_index(drop=True)
@@ -189,7 +189,7 @@ class ChartSpec:
         return f"Diagram {self.number}"
 
     def figures(self) -> pd.DataFrame:
-        return _with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
+        return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
 
     def alt_text(self) -> str:
         """A text version of the chart for screen readers."""
