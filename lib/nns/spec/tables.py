@@ -340,7 +340,12 @@ CHANGE_MARKS = {"okning": "\u00a0↑", "minskning": "\u00a0↓"}
 def change_mark_note(ctx: Context) -> str:
     """The footnote that explains the marks of a statistically clear change."""
     return (f"↑ ↓ = statistiskt tydlig ökning eller minskning sedan {ctx.year - 1}: det 95-procentiga "
-            "konfidensintervallet för förändringen omfattar inte noll (se metodavsnittet).")
+            f"konfidensintervallet för förändringen omfattar inte noll (se {_method_section(ctx)}).")
+
+
+def _method_section(ctx: Context) -> str:
+    """Where the method is described: this report's method chapter, or the national report's."""
+    return "metodavsnittet i den nationella rapporten" if ctx.local else "metodavsnittet"
 
 
 def clear_change(ctx: Context, qid: str, group: str, year: int | None = None,
@@ -475,7 +480,7 @@ def table_20(ctx: Context, number: int = 20) -> TableSpec:
     notes = (f"Mått med tydlig ökning (minskning): mått vars nyckeltal ökat (minskat) statistiskt tydligt sedan "
              f"{prev}, det vill säga där det 95-procentiga konfidensintervallet för förändringen ligger helt över "
              "(under) noll; räknat för samtliga. Kolumnerna kompletterar regeln i de tre första kolumnerna, som är "
-             "densamma som tidigare år (se metodavsnittet).",)
+             f"densamma som tidigare år (se {_method_section(ctx)}).",)
     return TableSpec(str(number), caption, frame, layout="development", stub_label="Nr Indikator", footnotes=notes,
                      unprinted=unprinted)
 

@@ -2,6 +2,7 @@
 hover in the HTML, the förbund outside the limits named in the PDF), the batch index, and a förbund's chapter."""
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -36,6 +37,9 @@ def test_the_comparison_is_a_report_folder_of_its_own(built):
     assert result.out_dir == settings.path("output_dir") / "2022" / "jamforelse"
     for name in ("rapport.html", "rapport.pdf", "figures.csv", "manifest.json", "tables/J1.csv", "tables/J2.csv"):
         assert (result.out_dir / name).exists(), name
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["report"]["scope"] == "jamforelse"
+    assert "_quarto-jamforelse.yml" in manifest["inputs"] and "index.jamforelse.qmd" in manifest["inputs"]
 
 
 def test_its_figures_name_each_forbund_with_the_comparisons_statistics(built, compared):
