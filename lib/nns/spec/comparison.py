@@ -337,7 +337,7 @@ def overview_table(ctx: Context) -> TableSpec:
              "skiljer sig mer än slumpen förklarar, och gränserna är vidgade med √φ.",
              key_figure_rule(ins, ctx.year))
     return TableSpec("J1", f"Förbundens nyckeltal jämförda med riket per mått, {ctx.year}.", cells.frame(),
-                     layout="comparison", footnotes=notes, stub_label="Mått", label_text="Tabell J1")
+                     layout="plain", footnotes=notes, stub_label="Mått", label_text="Tabell J1")
 
 
 def learn_table(ctx: Context) -> TableSpec:
@@ -401,7 +401,7 @@ def local_table(ctx: Context, number: int) -> TableSpec | None:
     for m, u in sorted(_own(ctx), key=lambda mu: order[ins.question(mu[0].qid).survey]):
         q = ins.question(m.qid)
         common = dict(row_group=ins.survey(q.survey).table_label,
-                      row=f"Fråga {q.version(m.year).number} (indikator {m.indicator})", respondent=q.survey,
+                      row=f"Fråga {q.version(m.year).number}", respondent=q.survey,
                       question=q.version(m.year).number, group=nr.ALL, year=m.year)
         if not u.shown:
             hidden = True

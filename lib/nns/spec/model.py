@@ -50,7 +50,7 @@ UNPRINTED_STATS = ("ki_lag", "ki_hog", "forandring_ki_lag", "forandring_ki_hog",
 #: A layout not listed takes 0.34 with more than four columns, else 0.45.
 LAYOUTS = {
     "development": 0.4, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
-    "keyfigures-wide": 0.19, "keyfigures": 0.28, "comparison": 0.24,
+    "keyfigures-wide": 0.19, "keyfigures": 0.28, "comparison": 0.16,
 }
 
 
