@@ -40,9 +40,10 @@ PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej"
 
 #: Figures recorded beside the number they qualify (in figures.csv), not printed as numbers of their own:
 #: the 95 % interval of a key figure, the interval of its change since the previous year (in percentage
-#: points) with whether that change is statistically clear, and (table 20) how many measures were compared.
+#: points) with whether that change is statistically clear, (table 20) how many measures were compared, and
+#: (a förbund's comparison table) the funnel's limits at its number of answers, printed there as "62–92%".
 UNPRINTED_STATS = ("ki_lag", "ki_hog", "forandring_ki_lag", "forandring_ki_hog", "tydlig_forandring",
-                   "jamforda_matt")
+                   "jamforda_matt", "grans95_lag", "grans95_hog", "grans998_lag", "grans998_hog")
 
 
 #: How a table is laid out, by its ``layout``: the share of the text width its
