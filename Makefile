@@ -15,7 +15,7 @@ FORBUND ?=
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report report-all notebooks test test-fast lint bench ingest audit check nytt-ar template clean distclean
+.PHONY: help report report-all jamforelse notebooks test test-fast lint bench ingest audit check nytt-ar template clean distclean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -38,14 +38,18 @@ $(AXE): $(TEST_STAMP) tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	@touch $(AXE)
 
-report: $(STAMP) ## Render the national report (HTML + PDF) for YEAR; FORBUND="name" for a local one
+report: $(STAMP) ## Render the national report and the comparison between förbund (HTML + PDF) for YEAR; FORBUND="name" for a local one
 	$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) $(if $(FORBUND),--forbund "$(FORBUND)")
+	$(if $(FORBUND),,$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) --jamforelse)
 
-report-all: $(STAMP) ## Render every förbund's local report for YEAR, in parallel, with an index page
+jamforelse: $(STAMP) ## Render only the comparison between förbund (funnel plots) for YEAR into _output/YEAR/jamforelse/
+	$(BIN)/nnsreport render --year $(YEAR) --workers $(WORKERS) --jamforelse
+
+report-all: $(STAMP) ## Render every förbund's local report and the comparison for YEAR, in parallel, with an index page
 	$(BIN)/nnsreport render --year $(YEAR) --all-forbund --workers $(WORKERS)
 
-notebooks: $(STAMP) ## Execute the notebooks into the tree, write _variables.yml and _rapport.yml (then `quarto render`); FORBUND="name" for a local one (`quarto render --profile lokal`)
-	$(BIN)/nnsreport notebooks --year $(YEAR) $(if $(FORBUND),--forbund "$(FORBUND)")
+notebooks: $(STAMP) ## Execute the notebooks into the tree, write _variables.yml and _rapport.yml (then `quarto render`); FORBUND="name" for a local one (`quarto render --profile lokal`), JAMFORELSE=1 for the comparison (`quarto render --profile jamforelse`)
+	$(BIN)/nnsreport notebooks --year $(YEAR) $(if $(FORBUND),--forbund "$(FORBUND)")$(if $(JAMFORELSE), --jamforelse)
 
 lint: $(TEST_STAMP) ## Check code style (ruff) and the package's layers (import-linter)
 	$(BIN)/ruff check --no-cache lib tests tools

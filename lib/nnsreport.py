@@ -10,7 +10,9 @@ rendering) lives in the package :mod:`nns` beside this module.
 3. internal non-response;
 4. the table-20 rule (sammanvägd utveckling);
 5. the numbering of tables and diagrams;
-6. names: Swedish sort order and safe file names.
+6. names: Swedish sort order and safe file names;
+7. uncertainty and comparison: intervals in whole percent, a statistically
+   clear change, and the verdict of a förbund against the nation.
 
 Examples
 --------
@@ -26,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -33,7 +36,8 @@ __all__ = [
     "SIX_POINT", "YES", "NO", "MISSING", "ANSWERS", "NO_GROUP", "ALL", "COUNT_COLUMNS", "CATEGORIES",
     "percent", "percent_interval", "key_figure", "question_map", "category_counts",
     "nonresponse", "sammanvagd_utveckling", "direction", "mean_level", "UTVECKLING_LABELS", "measured_indicators", "table_prefix",
-    "chart_numbers", "swedish_sort_key", "slug",
+    "chart_numbers", "swedish_sort_key", "slug", "whole_percent", "clear_change", "BEDOMNINGAR", "BEDOMNING_LABELS",
+    "bedomning",
 ]
 
 # ---------------------------------------------------------------------------
@@ -321,3 +325,68 @@ def slug(name: str) -> str:
             dash = True
     result = "".join(out).strip("-")[:80].strip("-")
     return result or "forbund"
+
+
+# ---------------------------------------------------------------------------
+# 7. Uncertainty and comparison
+# ---------------------------------------------------------------------------
+
+def whole_percent(share: float) -> int:
+    """A share (0.785) or a difference of shares (-0.025) in whole percent (points), half away from zero
+    as Excel's ROUND does.
+
+    Rounds the share as written (its shortest decimal form), so that 0.285 is 28.5 % and gives 29, as
+    :func:`percent` gives 57 of 200.
+
+    >>> whole_percent(0.285), whole_percent(0.7849), whole_percent(1.0)
+    (29, 78, 100)
+    >>> whole_percent(-0.025), whole_percent(-0.0249), whole_percent(0.0)
+    (-3, -2, 0)
+    """
+    return int((Decimal(repr(float(share))) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def clear_change(lower: float, upper: float) -> str:
+    """A statistically clear change: the interval of a difference lies wholly above zero ("okning") or
+    wholly below it ("minskning"); otherwise "varken". An interval that touches zero is not clear.
+
+    >>> clear_change(0.004, 0.061), clear_change(-0.09, -0.01), clear_change(-0.02, 0.05), clear_change(0.0, 0.04)
+    ('okning', 'minskning', 'varken', 'varken')
+    """
+    if lower > 0:
+        return "okning"
+    if upper < 0:
+        return "minskning"
+    return "varken"
+
+
+#: The verdicts of a förbund's key figure against the nation's, in the order they are listed.
+BEDOMNINGAR = ("battre", "samre", "som_forvantat", "for_fa_svar")
+#: The verdicts as a table prints them (the column says "Bedömning"; text says "bättre än förväntat").
+BEDOMNING_LABELS = {
+    "battre": "Bättre",
+    "samre": "Sämre",
+    "som_forvantat": "Som förväntat",
+    "for_fa_svar": "För få svar",
+}
+
+
+def bedomning(share: float, n: int, lower: float, upper: float, min_answers: int) -> str:
+    """The verdict of a förbund's key figure (``share`` of ``n`` answers) against the funnel's control
+    limits at its ``n`` (``lower``, ``upper``, shares): above them "battre", below them "samre", between
+    them (or on them) "som_forvantat"; with fewer than ``min_answers`` answers no verdict, "for_fa_svar".
+
+    The verdict compares the unrounded share with the unrounded limits.
+
+    >>> bedomning(0.92, 60, 0.64, 0.90, 20), bedomning(0.55, 60, 0.64, 0.90, 20)
+    ('battre', 'samre')
+    >>> bedomning(0.90, 60, 0.64, 0.90, 20), bedomning(1.0, 12, 0.40, 0.95, 20)
+    ('som_forvantat', 'for_fa_svar')
+    """
+    if n < min_answers:
+        return "for_fa_svar"
+    if share > upper:
+        return "battre"
+    if share < lower:
+        return "samre"
+    return "som_forvantat"

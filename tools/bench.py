@@ -4,11 +4,12 @@
 * naive: the papermill command line once per notebook, one after another (a new
   kernel and fresh imports every time), then the same render;
 * unchanged rebuild: `nnsreport render` again with nothing changed (a new process);
-* batch: every förbund's local report (HTML + PDF) with `--all-forbund`, and the naive
-  cost per report estimated from the national naive run.
+* comparison cold: the comparison between förbund (a funnel plot per measure), empty cache;
+* batch: every förbund's local report (HTML + PDF) with `--all-forbund` (and the comparison), and the
+  naive cost per report estimated from the national naive run.
 
 A benchmark, not a test: it prints timings and the line
-`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s`.
+`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s`.
 """
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ def batch(year: int) -> tuple[float, int]:
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
         print(proc.stdout[-2000:], proc.stderr[-2000:])
-    n = len(list((ROOT / "_output" / str(year)).glob("*/rapport.pdf"))) - 1
+    n = len([p for p in (ROOT / "_output" / str(year)).glob("*/rapport.pdf")
+             if p.parent.name not in ("riket", "jamforelse")])
     return elapsed, n
 
 
@@ -100,14 +102,18 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix="nnsbench-naive-") as tmp:
             n = naive(settings, scope, Path(tmp))
         print(f"naive (papermill CLI per notebook, then render): {n:.1f} s", flush=True)
+        j = cold(settings, Scope(args.year, comparison=True), cache)
+        print(f"comparison between förbund cold (2 workers, empty cache): {j:.1f} s", flush=True)
         if not args.skip_batch:
             shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
             b, count = batch(args.year)
             jobs = len(plan(settings, scope, layer.load_aggregated(settings).instrument))
-            print(f"batch: {count} local reports (HTML + PDF) in {b:.1f} s, {b / max(count, 1):.2f} s per report; "
+            print(f"batch: {count} local reports and the comparison (HTML + PDF) in {b:.1f} s, "
+                  f"{b / max(count, 1):.2f} s per report; "
                   f"naive estimate {n:.1f} s per report ({jobs} papermill runs each), "
                   f"{n * count:.0f} s for all", flush=True)
-        print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.2f}, unchanged rebuild: {w:.1f} s")
+        print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.2f}, unchanged rebuild: {w:.1f} s, "
+              f"comparison cold: {j:.1f} s")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

@@ -58,13 +58,14 @@ def cmd_render(args) -> int:
         summary = render_all(s, formats, workers=args.workers, progress=not args.quiet)
         print(summary.text())
         return 0 if not summary.failed else 1
-    scope = Scope(s.year, args.forbund or RIKET)
+    scope = Scope(s.year, args.forbund or RIKET, comparison=args.jamforelse)
     result = build_report(s, scope, formats, workers=args.workers or 2)
     for f in result.files:
         print(f)
     scope = result.scope or scope   # the förbund's name as the data spell it
     agg = layer.load_aggregated(s)
-    missing = missing_texts(Context(agg, scope, s))
+    # the comparison has no editable texts: its prose is computed
+    missing = [] if scope.comparison else missing_texts(Context(agg, scope, s))
     if missing:
         folder = f"{s.commentary}/{s.year}/" + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "")
         print(f"Årets text saknas eller är ett utkast för {', '.join(missing)}; rapporten visar automatiska utkast "
@@ -84,8 +85,9 @@ def cmd_notebooks(args) -> int:
     from nns.build.report import prepare_notebooks
 
     s = _settings(args)
-    stats = prepare_notebooks(s, Scope(s.year, args.forbund or RIKET), workers=args.workers or 2)
-    profile = " --profile lokal" if args.forbund else ""
+    stats = prepare_notebooks(s, Scope(s.year, args.forbund or RIKET, comparison=args.jamforelse),
+                              workers=args.workers or 2)
+    profile = " --profile lokal" if args.forbund else " --profile jamforelse" if args.jamforelse else ""
     print(f"{stats['executed']} notebooks körda, {stats['cached']} från cachen; _variables.yml och _rapport.yml "
           f"skrivna. Rendera med Quarto: quarto render{profile}")
     return 0
@@ -337,14 +339,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=int)
     g = r.add_mutually_exclusive_group()
     g.add_argument("--forbund", help="förbundets namn: en lokal rapport")
-    g.add_argument("--all-forbund", action="store_true", help="en lokal rapport per förbund med data")
+    g.add_argument("--all-forbund", action="store_true",
+                   help="en lokal rapport per förbund med data, och jämförelsen mellan förbund")
+    g.add_argument("--jamforelse", action="store_true",
+                   help="jämförelsen mellan förbund: varje förbunds nyckeltal mot rikets (trattdiagram)")
     r.add_argument("--format", help=f"{','.join(FORMATS)} (standard: alla)")
     r.add_argument("--workers", type=int, help="antal parallella kärnor (standard: 2)")
     r.set_defaults(func=cmd_render)
 
     n = sub.add_parser("notebooks", help="kör notebooks in i projektet och skriv _variables.yml (för quarto render)")
     n.add_argument("--year", type=int)
-    n.add_argument("--forbund", help="förbundets namn: notebooks för en lokal rapport (quarto render --profile lokal)")
+    ng = n.add_mutually_exclusive_group()
+    ng.add_argument("--forbund", help="förbundets namn: notebooks för en lokal rapport (quarto render --profile lokal)")
+    ng.add_argument("--jamforelse", action="store_true",
+                    help="notebooks för jämförelsen mellan förbund (quarto render --profile jamforelse)")
     n.add_argument("--workers", type=int)
     n.set_defaults(func=cmd_notebooks)
 

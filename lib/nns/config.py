@@ -38,6 +38,7 @@ class Settings:
     table20_points_per_measure: int = 2
     chart_min_years: int = 3
     min_answers: int = 5
+    comparison_min_answers: int = 20
     instrument: str = "data/instrument.yaml"
     national: str = "data/national.yaml"
     aggregated: str = "data/aggregated"
@@ -62,17 +63,23 @@ class Settings:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report covers: a year, and the nation (``forbund`` empty) or one förbund."""
+    """What a report covers: a year, and the nation (``forbund`` empty) or one förbund; or, with
+    ``comparison``, the year's comparison between förbund (all of them, against the nation)."""
 
     year: int
     forbund: str = RIKET
+    comparison: bool = False
+
+    def __post_init__(self):
+        if self.comparison and self.forbund != RIKET:
+            raise ValueError("the comparison between förbund covers every förbund, not one")
 
     @property
     def local(self) -> bool:
         return self.forbund != RIKET
 
 
-SECTIONS = ("report", "rules", "anonymity", "paths")
+SECTIONS = ("report", "rules", "anonymity", "jamforelse", "paths")
 
 
 def load_settings(path: str | Path | None = None, **overrides) -> Settings:
@@ -115,6 +122,7 @@ def settings_from_parameters(values: dict, where: str = "installningar") -> Sett
 SETTING_RANGES = {
     "year": (2000, 2100), "first_year": (2000, 2100), "comparison_years": (1, 10),
     "table20_points_per_measure": (1, 20), "chart_min_years": (2, 20), "min_answers": (1, 1000),
+    "comparison_min_answers": (1, 1000),
 }
 
 PATH_SETTINGS = ("output_dir", "build_dir", "cache_dir", "instrument", "national", "aggregated", "registration",
@@ -129,6 +137,11 @@ def check_settings(s: Settings, where: str = "nnsreport.toml") -> Settings:
             raise ConfigError(f"'{name}' ska vara ett heltal, fick {value!r}.", where=where)
         if not lo <= value <= hi:
             raise ConfigError(f"'{name}' ska vara mellan {lo} och {hi}, fick {value}.", where=where)
+    if s.comparison_min_answers < s.min_answers:
+        raise ConfigError(f"'comparison_min_answers' ({s.comparison_min_answers}) får inte vara mindre än "
+                          f"'min_answers' ({s.min_answers}): en bedömning bygger på förbundets nyckeltal, och det "
+                          f"visas inte med färre svar än anonymitetsgränsen. Sätt [jamforelse] "
+                          f"comparison_min_answers till minst {s.min_answers}.", where=where)
     if s.first_year > s.year:
         raise ConfigError(f"'first_year' ({s.first_year}) kan inte vara senare än 'year' ({s.year}).", where=where)
     formats = s.formats

@@ -84,6 +84,27 @@ def test_every_survey_forbund_has_every_indicator(local):
         assert t in tables
 
 
+@pytest.mark.parametrize("name", [EVERY_SURVEY, PARTICIPANTS_ONLY])
+def test_the_chapter_jamfort_med_andra_forbund_shows_the_forbund_and_names_no_other(local, name, national_agg):
+    _, results = local
+    html = (results[name].out_dir / "rapport.html").read_text(encoding="utf-8")
+    start = html.index('id="jamfort-med-andra-forbund"')
+    chapter = html[start:html.index("<section", start + 1)]
+    assert "Jämfört med andra förbund" in chapter and ">Tabell 22<" in chapter and ">Diagram 14<" in chapter
+    assert "bedömning" in chapter
+    others = [f for f in national_agg.forbund(2022) if f != name and f not in name]
+    assert [f for f in others if re.search(rf"\b{re.escape(html_escape(f))}\b", chapter)] == []
+    fig = figures(results[name])
+    assert set(fig[fig.table == "22"]["forbund"]) == {name, ""}
+    assert {"bedomning", "ki_lag", "grans998_hog"} <= set(fig[fig.table == "22"]["statistic"])
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
 def test_participant_only_forbund_leaves_out_other_surveys_and_says_so(local):
     _, results = local
     fig = figures(results[PARTICIPANTS_ONLY])

@@ -18,13 +18,23 @@ import yaml
 from helpers.data import hermetic
 from nns.build.report import prepare_notebooks
 from nns.config import ROOT, Scope
-from nns.render.book import BOOK_METADATA, EMBED_RE, LINK_RE, PROFILE_LOCAL, PROFILE_NATIONAL, chapters, read_book
+from nns.render.book import (
+    BOOK_METADATA,
+    EMBED_RE,
+    LINK_RE,
+    PROFILE_COMPARISON,
+    PROFILE_LOCAL,
+    PROFILE_NATIONAL,
+    chapters,
+    read_book,
+)
 from nns.render.renderers import render_book
 
 pytestmark = pytest.mark.e2e
 
 #: What a Quarto user's tree holds besides data: the book and what renders it.
-BOOK_FILES = ["_quarto.yml", "_quarto-riket.yml", "_quarto-lokal.yml", "index.qmd", "index.lokal.qmd"]
+BOOK_FILES = ["_quarto.yml", "_quarto-riket.yml", "_quarto-lokal.yml", "_quarto-jamforelse.yml", "index.qmd",
+              "index.lokal.qmd", "index.jamforelse.qmd"]
 BOOK_DIRS = ["report", "notebooks"]
 #: The settings that name the project's data and texts (relative to the project).
 DATA = {"aggregated": "data/aggregated", "instrument": "data/instrument.yaml", "national": "data/national.yaml",
@@ -43,17 +53,21 @@ def _tree(base: Path) -> Path:
     return tree
 
 
-@pytest.fixture(scope="module", params=[(PROFILE_NATIONAL, None), (PROFILE_LOCAL, "Väst")],
-                ids=["riket", "Väst"])
+@pytest.fixture(scope="module", params=[(PROFILE_NATIONAL, None), (PROFILE_LOCAL, "Väst"), (PROFILE_COMPARISON, None)],
+                ids=["riket", "Väst", "jamforelse"])
 def prepared(request, tmp_path_factory):
-    """(tree, profile, förbund): the tree after `nnsreport notebooks [--forbund …]`."""
+    """(tree, profile, förbund): the tree after `nnsreport notebooks [--forbund … | --jamforelse]`."""
     profile, forbund = request.param
     base = tmp_path_factory.mktemp("quarto")
     tree = _tree(base)
     # the project's data and texts; the tree (root) is the copy
     settings = hermetic(base).replace(root=str(tree), **{k: str(ROOT / v) for k, v in DATA.items()})
-    prepare_notebooks(settings, Scope(2022, forbund or ""), workers=2)
+    prepare_notebooks(settings, _scope(profile, forbund), workers=2)
     return tree, profile, forbund
+
+
+def _scope(profile: str, forbund: str | None) -> Scope:
+    return Scope(2022, forbund or "", comparison=profile == PROFILE_COMPARISON)
 
 
 def _notebook(path: Path) -> dict:
@@ -95,7 +109,7 @@ def test_every_chapter_notebook_is_titled_in_a_markdown_cell(prepared):
     """Quarto titles a chapter (sidebar, page title, navigation) from its Markdown, not from cell outputs."""
     tree, profile, _ = prepared
     notebooks = [c.path for c in chapters(read_book(tree, profile)) if c.path.endswith(".ipynb")]
-    assert len(notebooks) == 16
+    assert len(notebooks) == (0 if profile == PROFILE_COMPARISON else 16)   # the comparison: prose and embeds
     for i, path in enumerate(notebooks, start=1):
         cells = _notebook(tree / path)["cells"]
         first = next(c for c in cells if c["cell_type"] == "markdown")
@@ -106,9 +120,9 @@ def test_every_chapter_notebook_is_titled_in_a_markdown_cell(prepared):
 
 def test_no_output_makes_quarto_reach_for_the_network_or_lose_alt_text(prepared):
     """An HTML output makes Quarto add require.js and jQuery from a CDN; an image output loses its alt text."""
-    tree, _, _ = prepared
+    tree, profile, _ = prepared
     executed = list((tree / "report").glob("**/*.ipynb"))
-    assert len(executed) > 16
+    assert len(executed) > (0 if profile == PROFILE_COMPARISON else 16)
     kinds = set()
     for path in executed:
         for cell in _notebook(path)["cells"]:
@@ -140,9 +154,13 @@ def test_every_link_reaches_its_anchor_on_the_page_quarto_makes(prepared):
 
 def test_make_report_renders_the_prepared_tree_as_quarto_would_read_it(prepared, tmp_path):
     """The same tree through the fast path: the notebooks Quarto reads give the report `make report` gives."""
-    tree, _, forbund = prepared
+    tree, profile, forbund = prepared
     variables = yaml.safe_load((tree / "_variables.yml").read_text(encoding="utf-8"))
-    files = render_book(tree, Scope(2022, forbund or ""), tree, tmp_path, ("html",), variables,
+    files = render_book(tree, _scope(profile, forbund), tree, tmp_path, ("html",), variables,
                         datetime(2023, 1, 1))
     html = files[0].read_text(encoding="utf-8")
-    assert html.count('class="nns-table"') > 20 and "{{<" not in html
+    if profile == PROFILE_COMPARISON:   # two tables and a funnel plot per measure
+        assert html.count('class="nns-table"') == 2 and html.count('class="nns-svg"') == 45
+    else:
+        assert html.count('class="nns-table"') > 20
+    assert "{{<" not in html

@@ -9,7 +9,7 @@ import pytest
 
 from nns.build.notebooks import notebook_sources
 from nns.config import FORMATS, ROOT, Scope
-from nns.render.book import EMBED_RE, PROFILE_LOCAL, chapters, read_book
+from nns.render.book import EMBED_RE, PROFILE_COMPARISON, PROFILE_LOCAL, chapters, read_book
 from nns.render.renderers import RENDERERS
 from nns.review import audit as au
 from nns.spec import parts
@@ -64,17 +64,18 @@ def _embeds(profile):
     return out
 
 
-@pytest.mark.parametrize("profile, local", [(None, False), (PROFILE_LOCAL, True)])
-def test_every_embed_names_a_part_of_that_notebook_and_every_part_is_placed(profile, local):
+@pytest.mark.parametrize("profile, local, comparison", [(None, False, False), (PROFILE_LOCAL, True, False),
+                                                         (PROFILE_COMPARISON, False, True)])
+def test_every_embed_names_a_part_of_that_notebook_and_every_part_is_placed(profile, local, comparison):
     embeds = _embeds(profile)
     placed = []
     for qmd, target, key in embeds:
         p = parts.part(key)
         assert not p.chapter, f"{qmd}: the indicator chapters are chapters, not embeds"
         assert target.endswith(f"parts/{p.notebook}.ipynb"), f"{qmd}: {key} is in {p.notebook}.ipynb, not {target}"
-        assert p.local or not local, f"{qmd}: {key} is not part of a förbund's report"
+        assert p in parts.parts_for(local, comparison), f"{qmd}: {key} is not part of this report"
         placed.append(key)
-    expected = [p.key for p in parts.parts_for(local) if not p.chapter]
+    expected = [p.key for p in parts.parts_for(local, comparison) if not p.chapter]
     assert sorted(placed) == sorted(expected), "every part placed exactly once"
 
 
@@ -93,4 +94,4 @@ def test_the_rules_module_imports_nothing_of_the_package():
     tree = ast.parse((ROOT / "lib" / "nnsreport.py").read_text(encoding="utf-8"))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported <= {"__future__", "unicodedata", "pandas"}
+    assert imported <= {"__future__", "unicodedata", "decimal", "pandas"}

@@ -16,6 +16,7 @@ from nns.build.notebooks import notebook_sources
 from nns.config import ROOT, Scope
 from nns.render.book import (
     BOOK_METADATA,
+    PROFILE_COMPARISON,
     PROFILE_LOCAL,
     PROFILE_NATIONAL,
     VAR_RE,
@@ -26,7 +27,7 @@ from nns.spec import parts
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
-PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL)
+PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL, PROFILE_COMPARISON)
 #: Label prefixes Quarto reads as cross-references of its own (and then numbers and captions).
 QUARTO_CROSSREF = ("tbl-", "fig-", "lst-", "eq-", "thm-")
 
@@ -110,12 +111,13 @@ def _vars_used(profile: str) -> set[str]:
     return used
 
 
-@pytest.mark.parametrize("profile, forbund", [(PROFILE_NATIONAL, None), (PROFILE_LOCAL, "Väst")])
-def test_every_variable_a_profile_uses_is_written_for_that_report(profile, forbund, national_agg, settings):
-    """`make notebooks` (and `make notebooks FORBUND=…`) writes these into _variables.yml."""
+@pytest.mark.parametrize("profile, scope", [(PROFILE_NATIONAL, Scope(2022)), (PROFILE_LOCAL, Scope(2022, "Väst")),
+                                            (PROFILE_COMPARISON, Scope(2022, comparison=True))])
+def test_every_variable_a_profile_uses_is_written_for_that_report(profile, scope, national_agg, settings):
+    """`make notebooks` (and `make notebooks FORBUND=…`, `JAMFORELSE=1`) writes these into _variables.yml."""
     from nns.present.prose import variables
 
-    written = variables(Context(national_agg, Scope(2022, forbund or ""), settings))
+    written = variables(Context(national_agg, scope, settings))
     used = _vars_used(profile)
     assert used and not used - set(written), f"not written: {sorted(used - set(written))}"
 

@@ -18,6 +18,9 @@ from nns.errors import ConfigError
     ("year = 2022\n", "utanför ett avsnitt"),
     ("[report]\nyeer = 2022\n", "Okända inställningar: yeer"),
     ("[report\n", "inte giltig TOML"),
+    ("[jamforelse]\ncomparison_min_answers = 0\n", "'comparison_min_answers' ska vara mellan 1"),
+    ("[jamforelse]\ncomparison_min_answers = 4\n", "får inte vara mindre än 'min_answers' (5)"),
+    ("[anonymity]\nmin_answers = 25\n", "Sätt [jamforelse] comparison_min_answers till minst 25"),
 ])
 def test_bad_settings_are_refused(tmp_path, text, expected):
     path = tmp_path / "bad.toml"
@@ -25,6 +28,12 @@ def test_bad_settings_are_refused(tmp_path, text, expected):
     with pytest.raises(ConfigError) as exc:
         load_settings(path)
     assert expected in str(exc.value) and "bad.toml" in str(exc.value)
+
+
+def test_the_comparison_minimum_may_equal_the_anonymity_threshold(tmp_path):
+    path = tmp_path / "ok.toml"
+    path.write_text("[anonymity]\nmin_answers = 10\n[jamforelse]\ncomparison_min_answers = 10\n", encoding="utf-8")
+    assert load_settings(path).comparison_min_answers == 10
 
 
 def test_the_cli_reports_bad_settings_with_exit_code_2(tmp_path, capsys):

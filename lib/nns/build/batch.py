@@ -2,8 +2,9 @@
 
 Each worker process starts one Jupyter kernel and keeps it for all the förbund
 it renders, so imports and the loaded aggregated layer stay warm. One förbund's
-failure is reported at the end and does not stop the others. An index page
-links every report.
+failure is reported at the end and does not stop the others. The comparison
+between förbund, part of the same linked set of outputs, is built with them
+when every förbund is. An index page links every report.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
+from nns.build.plan import COMPARISON_FOLDER
 from nns.build.report import build_report, notebook_runner
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import NNSError
@@ -42,10 +44,13 @@ class BatchSummary:
     failed: list = field(default_factory=list)    # (förbund, message)
     seconds: float = 0.0
     index: Path | None = None
+    comparison: Path | None = None                # the comparison between förbund, when built
 
     def text(self) -> str:
         lines = [f"{len(self.done)} lokala rapporter klara på {self.seconds:.1f} s "
                  f"({self.seconds / max(len(self.done), 1):.2f} s per rapport)."]
+        if self.comparison:
+            lines.append(f"Jämförelsen mellan förbund: {self.comparison}")
         if self.index:
             lines.append(f"Index: {self.index}")
         for name, message in self.failed:
@@ -61,40 +66,54 @@ def _init_worker(root: str) -> None:
     atexit.register(_RUNNER.__exit__, None, None, None)
 
 
+#: How the comparison between förbund is named in the summary and the index page.
+COMPARISON_NAME = "Jämförelse mellan förbund"
+
+
 def _render_one(args) -> tuple[str, str, float, str | None]:
-    settings, forbund, formats = args
+    settings, scope, formats = args
+    name = COMPARISON_NAME if scope.comparison else scope.forbund
     t = time.perf_counter()
     try:
-        result = build_report(settings, Scope(settings.year, forbund), formats, runner=_RUNNER)
-        return forbund, str(result.out_dir), time.perf_counter() - t, None
+        result = build_report(settings, scope, formats, runner=_RUNNER)
+        return name, str(result.out_dir), time.perf_counter() - t, None
     except Exception as exc:  # one förbund's failure must not stop the others
         message = str(exc) if isinstance(exc, NNSError) else "".join(
             traceback.format_exception_only(type(exc), exc)).strip()
-        return forbund, "", time.perf_counter() - t, message
+        return name, "", time.perf_counter() - t, message
 
 
 def render_all(settings: Settings, formats=None, workers: int | None = None, progress: bool = True,
-               forbund: list[str] | None = None) -> BatchSummary:
-    """Render every förbund with data for the year (or the given ones) into _output/<year>/<slug>/."""
+               forbund: list[str] | None = None, comparison: bool | None = None) -> BatchSummary:
+    """Render every förbund with data for the year (or the given ones) into _output/<year>/<slug>/.
+
+    ``comparison``: also the comparison between förbund (_output/<year>/jamforelse/); by default when every
+    förbund is rendered.
+    """
     agg = layer.load_aggregated(settings)
     names = forbund or agg.forbund(settings.year)
     if not names:
         raise NNSError(f"Inga förbund har svar {settings.year}. År med data: {', '.join(map(str, agg.years))}.")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(names)))
+    scopes = [Scope(settings.year, name) for name in names]
+    if comparison or (comparison is None and not forbund):
+        scopes.insert(0, Scope(settings.year, comparison=True))   # the longest job first
+    workers = max(1, min(workers or os.cpu_count() or 1, len(scopes)))
     formats = tuple(formats or settings.formats)
     summary = BatchSummary(settings.year)
     t0 = time.perf_counter()
     bar = None
     if progress:
-        bar = tqdm(total=len(names), desc="Lokala rapporter", unit="förbund")
+        bar = tqdm(total=len(scopes), desc="Lokala rapporter", unit="rapport")
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(settings.root,)) as pool:
-        futures = [pool.submit(_render_one, (settings, name, formats)) for name in names]
+        futures = [pool.submit(_render_one, (settings, scope, formats)) for scope in scopes]
         for f in as_completed(futures):
             name, out, seconds, error = f.result()
             if error:
                 summary.failed.append((name, error))
+            elif name == COMPARISON_NAME and out:
+                summary.comparison = Path(out)
             else:
                 summary.done.append((name, out, seconds))
             if bar is not None:
@@ -122,6 +141,12 @@ def write_index(settings: Settings, summary: BatchSummary) -> Path:
     national = ""
     if (out / "riket" / "rapport.html").exists():
         national = '<p><a href="riket/rapport.html">Nationell indikatorrapport (riket)</a></p>'
+    if (out / COMPARISON_FOLDER / "rapport.html").exists():
+        links = " · ".join(f'<a href="{COMPARISON_FOLDER}/rapport.{ext}">{ext.upper()}</a>'
+                           for ext in (RENDERERS[f].suffix for f in FORMATS)
+                           if (out / COMPARISON_FOLDER / f"rapport.{ext}").exists())
+        national += (f'<p>{COMPARISON_NAME}: {links} · <a href="{COMPARISON_FOLDER}/figures.csv">figures.csv</a>'
+                     "</p>")
     page = f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8"><title>Indikatorrapporter {summary.year}</title>
 <style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:860px;margin:2em auto;color:#222}}

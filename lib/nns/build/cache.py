@@ -142,7 +142,8 @@ def render_key(settings: Settings, scope: Scope, jobs: list, formats) -> str:
     the renderer's code and software, and the PDF timestamp (SOURCE_DATE_EPOCH)."""
     root = Path(settings.root)
     h = hashlib.sha256()
-    h.update(json.dumps([scope.year, scope.forbund, sorted(formats), os.environ.get("SOURCE_DATE_EPOCH", "")]).encode())
+    h.update(json.dumps([scope.year, scope.forbund, scope.comparison, sorted(formats),
+                         os.environ.get("SOURCE_DATE_EPOCH", "")]).encode())
     h.update(json.dumps(software_versions(), sort_keys=True).encode())
     h.update(json.dumps(inputs_fingerprint(settings), sort_keys=True).encode())
     for f in [j.output for j in jobs] + render_inputs(root):

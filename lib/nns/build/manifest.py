@@ -78,7 +78,8 @@ def manifest_data(settings: Settings, scope: Scope, jobs: list[Job], outputs: di
     version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     return {
         "nnsreport": {"version": version, **git_state(root)},
-        "report": {"year": scope.year, "scope": scope.forbund or "riket", "formats": sorted(formats)},
+        "report": {"year": scope.year, "scope": "jamforelse" if scope.comparison else scope.forbund or "riket",
+                   "formats": sorted(formats)},
         "settings": {k: v for k, v in settings.__dict__.items() if k != "root"},
         "inputs": manifest_inputs(settings, scope, jobs),
         "software": software_versions(),

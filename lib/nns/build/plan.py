@@ -14,7 +14,7 @@ import nnsreport as nr
 from nns.config import Scope, Settings
 from nns.spec.parts import INDICATOR_NOTEBOOK, notebooks_for
 
-__all__ = ["Job", "plan", "build_root", "output_dir", "scope_folder", "NOTEBOOK_DIRS"]
+__all__ = ["Job", "plan", "build_root", "output_dir", "scope_folder", "NOTEBOOK_DIRS", "COMPARISON_FOLDER"]
 
 #: Where an executed notebook goes inside a build root: the indicator chapters, and the other parts.
 NOTEBOOK_DIRS = {"chapters": Path("report") / "indicators", "parts": Path("report") / "parts"}
@@ -34,8 +34,14 @@ class Job:
         return self.output.stem
 
 
+#: The folder of the comparison between förbund (a förbund's slug is never this: no förbund is named so).
+COMPARISON_FOLDER = "jamforelse"
+
+
 def scope_folder(scope: Scope) -> str:
-    """The folder name of a report: ``riket``, or the förbund's slug."""
+    """The folder name of a report: ``riket``, the förbund's slug, or ``jamforelse``."""
+    if scope.comparison:
+        return COMPARISON_FOLDER
     return nr.slug(scope.forbund) if scope.local else "riket"
 
 
@@ -63,7 +69,7 @@ def plan(settings: Settings, scope: Scope, instrument) -> list[Job]:
             "installningar": settings.as_parameters()}
     comm = commentary_dir(settings, scope)
     jobs = []
-    for name in notebooks_for(scope.local):
+    for name in notebooks_for(scope.local, scope.comparison):
         source = root / "notebooks" / f"{name}.ipynb"
         if name == INDICATOR_NOTEBOOK:
             for ind in instrument.indicators:

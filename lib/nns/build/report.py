@@ -25,7 +25,7 @@ from nns import layer
 from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
 from nns.build.manifest import manifest_data, manifest_text, write_manifest
-from nns.build.plan import Job, build_root, output_dir, plan
+from nns.build.plan import Job, build_root, output_dir, plan, scope_folder
 from nns.build.publish import RENDER_KEY, publish, recover, staged, verify
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import LockedError, NNSError
@@ -106,7 +106,10 @@ def _resolve(settings: Settings, scope: Scope):
 
 
 def describe(scope: Scope) -> str:
-    """The report in a message: 'den nationella rapporten 2022', 'den lokala rapporten 2022 för Väst'."""
+    """The report in a message: 'den nationella rapporten 2022', 'den lokala rapporten 2022 för Väst',
+    'jämförelsen mellan förbund 2022'."""
+    if scope.comparison:
+        return f"jämförelsen mellan förbund {scope.year}"
     return f"den lokala rapporten {scope.year} för {scope.forbund}" if scope.local \
         else f"den nationella rapporten {scope.year}"
 
@@ -123,7 +126,8 @@ def build_lock(settings: Settings, scope: Scope, label: str):
     def busy(holder: str) -> LockedError:
         return LockedError(f"Bygget av {describe(scope)}", lock, holder)
 
-    return exclusive_lock(lock, f"{label} {scope.year} {scope.forbund or 'riket'}", busy)
+    return exclusive_lock(lock, f"{label} {scope.year} {scope_folder(scope) if not scope.local else scope.forbund}",
+                          busy)
 
 
 def build_report(settings: Settings, scope: Scope, formats=None, runner=None, workers: int = 1) -> BuildResult:

@@ -10,6 +10,7 @@ män; in local reports the nation is a thin dashed line.
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib
 
@@ -18,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from nns.present.intervals import draw_intervals, intervals  # noqa: E402
 from nns.present.palette import LINE_CONTRAST, TEXT_CONTRAST, colour_of, legible, shade  # noqa: E402
 
 __all__ = ["draw", "svg_text", "spread_labels", "value_axis", "MIN_SPAN"]
@@ -35,7 +37,9 @@ def _theme():
 def draw(spec, colours: dict[str, str]):
     """A matplotlib Figure for a chart spec; ``colours`` maps a survey id to its colour."""
     _theme()
-    return _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
+    fig = _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
+    draw_intervals(fig, spec)   # the key figures' 95 % intervals: bands around the lines, whiskers on the bars
+    return fig
 
 
 def _int_values(frame):
@@ -104,7 +108,13 @@ def _draw_lines(spec, colours):
         if not styles[series] and len(rows):
             last = rows.iloc[-1]
             labels.append((int(last["y"]), int(last["v"]), text_colour[series]))
-    ylim = value_axis(int(data["v"].min()), int(data["v"].max())) if len(data) else (0, 100)
+    # the axis holds the förbund's (or nation's) 95 % bands too, so that drawing them (nns.present.intervals)
+    # leaves the axis, and so the labels' spacing, as it is
+    bands = intervals(spec)
+    bands = bands[~bands["riket"].astype(bool)]
+    lows = [data["v"].min()] + ([math.floor(bands["lower"].min())] if len(bands) else [])
+    highs = [data["v"].max()] + ([math.ceil(bands["upper"].max())] if len(bands) else [])
+    ylim = value_axis(int(min(lows)), int(max(highs))) if len(data) else (0, 100)
     gap = (ylim[1] - ylim[0]) * 0.055
     for x, y, v, colour in spread_labels(labels, min_gap=gap):
         # outside the frame, never clipped: the axes leave room on the right

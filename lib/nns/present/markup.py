@@ -167,15 +167,20 @@ def table_markdown(spec: TableSpec, table_html: str, grid: dict) -> str:
     ])
 
 
-def chart_markdown(spec: ChartSpec, svg: str, alt: str, data_html: str = "") -> str:
+def chart_markdown(spec: ChartSpec, svg: str, alt: str, data_html: str = "", inline_svg: str = "") -> str:
     """A chart for both formats: caption, the SVG with its alt text, and the note below, kept on one page.
 
     ``data_html``, the chart's numbers as a table (:meth:`nns.spec.model.ChartSpec.data_table`), follows in
-    the HTML as a ``<details>`` a reader can open.
+    the HTML as a ``<details>`` a reader can open. With ``inline_svg`` the HTML holds the SVG itself rather
+    than an image of it, so that what it says on hover (its ``<title>`` elements) shows; the PDF takes
+    ``svg`` either way.
     """
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
-                  f'alt="{html.escape(alt)}" /></p>')
+    if inline_svg:
+        image_html = f'<div class="nns-svg" role="img" aria-label="{html.escape(alt)}">{inline_svg}</div>'
+    else:
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
+                      f'alt="{html.escape(alt)}" /></p>')
     image_typst = (f"#figure(kind: image, nns-image({typst_string(spec.anchor)}, image(bytes({typst_string(svg)}), "
                    f"format: \"svg\", width: 100%, alt: {typst_string(alt)}))) <{spec.anchor}>")
     # the figure's <div> is raw HTML, not a Markdown Div: pandoc would write a Div as a Typst block, and a

@@ -23,11 +23,12 @@ from nns.present import tables as gt_tables
 from nns.present.palette import survey_colours
 from nns.present.records import MIME_META, grid, wide
 from nns.spec import parts
+from nns.spec.comparison import FunnelSpec, PlaceSpec
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
 __all__ = ["context", "show_part", "show_indicator", "show_text", "show_table", "show_chart", "show_markdown",
-           "indicator_chapter", "IndicatorChapter"]
+           "show_comparison_chart", "indicator_chapter", "IndicatorChapter"]
 
 
 def context(ar: int, forbund: str | None = None, data: str | None = None,
@@ -91,9 +92,24 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
     _display({"text/markdown": markup.chart_markdown(spec, svg, alt, data_html), "text/plain": alt}, meta)
 
 
+def show_comparison_chart(spec: FunnelSpec | PlaceSpec, colours: dict[str, str]) -> None:
+    """A funnel plot, or a förbund's place in the funnels: like :func:`show_chart`, with the SVG in the HTML page
+    itself, so that each point names its förbund (or measure) on hover."""
+    # seaborn and matplotlib: imported when needed, as in show_chart
+    from nns.present import funnel  # noqa: PLC0415
+
+    svg = funnel.svg_text(funnel.draw(spec, colours), funnel.titles(spec))
+    alt = spec.alt_text()
+    meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
+    _display({"text/markdown": markup.chart_markdown(spec, svg, alt, inline_svg=funnel.inline(svg)), "text/plain": alt}, meta)
+
+
 def _show(specs: list, colours: dict[str, str]) -> None:
     for spec in specs:
-        if isinstance(spec, ChartSpec):
+        if isinstance(spec, (FunnelSpec, PlaceSpec)):
+            show_comparison_chart(spec, colours)
+        elif isinstance(spec, ChartSpec):
             show_chart(spec, colours)
         else:
             show_table(spec, colours)

@@ -17,6 +17,7 @@ from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
 from nns.present import markup
+from nns.present.comparison_text import comparison_variables
 from nns.spec import claims
 from nns.spec.charts import chart_plan, comparable_years
 from nns.spec.context import Context
@@ -406,6 +407,7 @@ def variables(ctx: Context) -> dict:
     v["minsta_antal_svar"] = ctx.settings.min_answers
     if local.local:
         v.update(local_variables(local))
+    v.update(comparison_variables(local))
     # the number of indicators followed up with surveys
     v["antal_indikatorer"] = len(ins.indicators)
     v["antal_indikatorer_matta"] = len(nr.measured_indicators(ins, year))

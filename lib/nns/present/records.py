@@ -27,9 +27,9 @@ def col_key(col_group: str, col: str) -> str:
 def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
     c = spec.cells[spec.cells["col"] != ""].copy()
-    c["text"] = [display_value(s, v) for s, v in zip(c["statistic"], c["value"])]
+    c["text"] = [display_value(s, v) + m for s, v, m in zip(c["statistic"], c["value"], c["mark"])]
     layout = spec.layout
-    if layout in ("categories", "yesno"):
+    if layout in ("categories", "yesno", "comparison"):
         # n goes into the row label, as the report prints it: "samtliga (n=1629)"
         n_cells = c[(c["col"] == "n") & (c["col_group"] == "")]
         n_by_row = dict(zip(n_cells["row_order"], n_cells["value"]))
@@ -41,7 +41,7 @@ def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     table = table.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
     table.columns = [k for k, _, _ in keys]
     labels = list(rows["row"])
-    if layout in ("categories", "yesno"):
+    if layout in ("categories", "yesno", "comparison"):
         labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, rows["row_order"])]
     table.insert(0, "_row", labels)
     table.insert(0, "_group", list(rows["row_group"]))

@@ -22,7 +22,7 @@ from nns.fsio import write_text
 
 __all__ = ["VAR_RE", "EMBED_RE", "LABEL_RE", "LINK_RE", "read_book", "Chapter", "chapters", "outputs_markdown",
            "notebook_markdown", "qmd_markdown", "book_markdown", "write_variables", "write_book_metadata",
-           "PROFILE_NATIONAL", "PROFILE_LOCAL", "BOOK_METADATA"]
+           "PROFILE_NATIONAL", "PROFILE_LOCAL", "PROFILE_COMPARISON", "BOOK_METADATA"]
 
 VAR_RE = re.compile(r"\{\{<\s*var\s+([A-Za-z0-9_.-]+)\s*>\}\}")
 EMBED_RE = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([A-Za-z0-9_-]+)\s*>\}\}")
@@ -30,9 +30,11 @@ LABEL_RE = re.compile(r"^#\|\s*label:\s*(\S+)", re.M)
 #: A link to a place in another chapter: ``[text](other.qmd#anchor)`` (Quarto's multi-page HTML needs the file).
 LINK_RE = re.compile(r"\]\((?!https?:)([^()#\s]+\.(?:qmd|ipynb))#([A-Za-z0-9_-]+)\)")
 
-#: The Quarto profiles of the two books: the national report (the default) and a förbund's report.
+#: The Quarto profiles of the books: the national report (the default) and a förbund's report.
 PROFILE_NATIONAL = "riket"
 PROFILE_LOCAL = "lokal"
+#: The comparison between förbund, a report of its own (``quarto render --profile jamforelse``).
+PROFILE_COMPARISON = "jamforelse"
 #: The book's computed metadata (title with the year, the förbund), written by ``make notebooks`` for Quarto.
 BOOK_METADATA = "_rapport.yml"
 

@@ -20,7 +20,7 @@ import yaml
 from nns.config import FORMATS, Scope
 from nns.errors import RenderError
 from nns.fsio import write_atomic
-from nns.render.book import PROFILE_LOCAL, PROFILE_NATIONAL, book_markdown, read_book
+from nns.render.book import PROFILE_COMPARISON, PROFILE_LOCAL, PROFILE_NATIONAL, book_markdown, read_book
 from nns.render.html import HtmlRenderer
 from nns.render.pandoc import MD_FORMAT, pandoc
 from nns.render.pdf import PdfRenderer
@@ -85,7 +85,9 @@ def book_metadata(book: dict, scope: Scope) -> dict:
 
 
 def profile(scope: Scope) -> str:
-    """The Quarto profile of a report: the national book or a förbund's."""
+    """The Quarto profile of a report: the national book, a förbund's, or the comparison between förbund."""
+    if scope.comparison:
+        return PROFILE_COMPARISON
     return PROFILE_LOCAL if scope.local else PROFILE_NATIONAL
 
 

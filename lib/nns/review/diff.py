@@ -27,7 +27,7 @@ import pandas as pd
 
 from nns.errors import NNSError
 from nns.fsio import write_atomic
-from nns.spec.model import FIGURE_COLUMNS, PERCENT_STATS, PRINTED
+from nns.spec.model import FIGURE_COLUMNS, PERCENT_STATS, PRINTED, UNPRINTED_STATS, display_value
 from nns.text import fmt_int
 
 KEY = [c for c in FIGURE_COLUMNS if c != "value"]
@@ -40,8 +40,17 @@ STAT_LABELS = {
     "andel_undersokt": "andel svar av undersökt", "andel_mal": "andel svar av mål",
     "antal_forbund_nationellt": "förbund nationellt", "andel_forbund": "andel förbund", "utveckling": "utveckling",
     "andel": "andel", "nytt_forbund": "nytt förbund",
+    "ki_lag": "konfidensintervallets nedre gräns", "ki_hog": "konfidensintervallets övre gräns",
+    "forandring_ki_lag": "förändringens konfidensintervall, nedre gräns",
+    "forandring_ki_hog": "förändringens konfidensintervall, övre gräns",
+    "tydlig_forandring": "tydlig förändring", "jamforda_matt": "jämförda mått", "tydlig_okning": "tydlig ökning",
+    "tydlig_minskning": "tydlig minskning", "grans95_lag": "95 %-gränsens nedre del",
+    "grans95_hog": "95 %-gränsens övre del", "grans998_lag": "99,8 %-gränsens nedre del",
+    "grans998_hog": "99,8 %-gränsens övre del", "bedomning": "bedömning", "overspridning": "överspridning",
 }
 OUTCOMES = {"okning": "ökning", "varken": "varken ökning eller minskning", "minskning": "minskning"}
+#: Statistics whose values are outcomes of a rule, shown in words.
+OUTCOME_STATS = ("utveckling", "tydlig_forandring")
 
 
 @dataclass
@@ -137,8 +146,10 @@ def show(statistic: str, value) -> str:
         return PRINTED[value]
     if statistic in PERCENT_STATS and str(value).lstrip("-").isdigit():
         return f"{value}\u00a0%"
-    if statistic == "utveckling":
+    if statistic in OUTCOME_STATS:
         return OUTCOMES.get(value, value)
+    if statistic == "bedomning":
+        return display_value(statistic, value).lower()
     if str(value).isdigit():
         return fmt_int(int(value))
     return str(value)
@@ -152,8 +163,10 @@ def _where(r) -> str:
         parts.append(r["forbund"])
     where = ", ".join(parts)
     label = col or stat
-    if r["statistic"] in ("nyckeltal", "antal_svar") and r.get("year") and r.get("year") not in label:
+    if r["statistic"] in ("nyckeltal", "antal_svar", *UNPRINTED_STATS) and r.get("year") and r.get("year") not in label:
         label = f"{r['year']} {label}"
+    if r["statistic"] in UNPRINTED_STATS and col:   # recorded beside the printed number at this place
+        label = f"{label}, {stat}"
     return f"{where}: {label}" if where else label
 
 

@@ -15,6 +15,7 @@ import nnsreport as nr
 from nns.config import RIKET, Scope
 from nns.spec.context import Context
 from nns.spec.model import Cells, ChartSpec
+from nns.spec.tables import qualify_key_figure
 from nns.text import join_sv
 
 KIND_LABELS = {
@@ -95,6 +96,7 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
                     value = nr.key_figure(c, ins.key_figure_kind(qid, y))
                     cells.add(row=label, col=str(y), respondent=s.id, question=q.version(ctx.year).number, group=g,
                               year=y, statistic="nyckeltal", value=value, forbund=forbund)
+                    qualify_key_figure(cells, c, ins.key_figure_kind(qid, y))
                     rows.append({"series": label, "question_order": per_survey[s.id].index(qid),
                                  "riket": forbund == RIKET and ctx.local})
     frame = cells.frame()
@@ -116,11 +118,12 @@ def _line_chart(ctx: Context, ind, number: str, kind: str, qids: list[str]) -> C
         if name not in groups:
             groups.append(name)
     note = f"Diagrammet visar förändringen mellan mätningarna för {join_sv(groups)}."
+    note += " Det skuggade fältet kring en linje är nyckeltalets 95-procentiga konfidensintervall."
     if ctx.local:
         note += " Streckade linjer visar riket."
         if not (extra["riket"] == False).any():  # noqa: E712 - a column of booleans
             note += " Förbundets egna värden visas inte: de bygger på för få svar."
-    return ChartSpec(number, caption, "line", frame, y_label=label, note=note)
+    return ChartSpec(number, caption, "line", frame, y_label=label, note=note, unprinted=cells.unprinted())
 
 
 def all_charts(ctx: Context, first: int = 1) -> dict[int, list[ChartSpec]]:
@@ -203,6 +206,7 @@ def diagram_13(ctx: Context, number: int, survey: str = "deltagare_avslut") -> C
                 value = nr.key_figure(c, kind)
                 cells.add(row=label, col=g, respondent=q.survey, question=q.version(ctx.year).number,
                           group=g, year=ctx.year, statistic="nyckeltal", value=value)
+                qualify_key_figure(cells, c, kind)
                 rows.append({"series": f"{label}, {names[g]}", "question_order": order, "riket": False,
                              "indicator_number": ind.number})
     frame = cells.frame()
@@ -210,14 +214,16 @@ def diagram_13(ctx: Context, number: int, survey: str = "deltagare_avslut") -> C
     frame = pd.concat([frame.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
     frame["indicator"] = frame["indicator_number"].astype(str)
     frame = frame.drop(columns=["indicator_number"])
+    unprinted = cells.unprinted()
+    unprinted["indicator"] = unprinted["row"].map(dict(zip(frame["row"], frame["indicator"])))
     caption = f"Andelen deltagare vid avslut vars svar ingår i nyckeltalet för respektive indikator, {ctx.year}."
-    note = _key_figure_note(ins, asked, ctx.year)
+    note = _key_figure_note(ins, asked, ctx.year) + " Strecken vid staplarnas ändar är 95-procentiga konfidensintervall."
     if frame.empty:
         had = ctx.local and survey in ctx.used_surveys()
         reason = (f"förbundets svar på avslutsenkäten {ctx.year} är för få för att visas" if had else
                   f"{'förbundet' if ctx.local else 'ingen'} har inga svar på avslutsenkäten {ctx.year}")
         note = f"Diagram {number} kan inte visas: {reason}."
-    return ChartSpec(str(number), caption, "bars", frame, y_label="Nyckeltal", note=note)
+    return ChartSpec(str(number), caption, "bars", frame, y_label="Nyckeltal", note=note, unprinted=unprinted)
 
 
 def _key_figure_note(ins, asked: list, year: int) -> str:

@@ -13,6 +13,11 @@ figure is hidden to protect respondents (:mod:`nns.disclosure`). They print as
 Swedish official statistics mark them (:func:`display_value`): "–" for nothing
 to report and ".." for a figure that is not shown (SCB's "uppgift för osäker
 för att anges").
+
+Some figures are recorded but not printed in their table: the confidence
+interval of a key figure, the interval of its change (:data:`UNPRINTED_STATS`).
+They stand at the place of the number they qualify and go to figures.csv only;
+the table may show them as a mark beside that number (↑, ↓).
 """
 from __future__ import annotations
 
@@ -24,10 +29,11 @@ import nnsreport as nr
 from nns.text import fmt_int, fmt_pct, join_sv
 
 __all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PRINTED", "PERCENT_STATS",
-           "LAYOUTS", "GROUP_LABELS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures"]
+           "LAYOUTS", "GROUP_LABELS", "UNPRINTED_STATS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures",
+           "with_unprinted"]
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
-DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order"]
+DISPLAY_COLUMNS = ["row_group", "row", "col_group", "col", "row_order", "col_order", "mark"]
 #: figures.csv: the vocabulary columns, then where the number stands in its printed table
 CSV_COLUMNS = FIGURE_COLUMNS + ["row_group", "row", "col_group", "col"]
 SUPPRESSED = "–"
@@ -36,18 +42,26 @@ DASH = "-"
 PRINTED = {DASH: "–", SUPPRESSED: ".."}
 
 PERCENT_STATS = {"negativt", "varken", "positivt", "klart_positivt", "ja", "nej", "nyckeltal",
-                 "undersokt_andel_mal", "andel_undersokt", "andel_mal", "andel_forbund", "andel"}
+                 "undersokt_andel_mal", "andel_undersokt", "andel_mal", "andel_forbund", "andel",
+                 "ki_lag", "ki_hog", "grans95_lag", "grans95_hog", "grans998_lag", "grans998_hog"}
 
+#: Figures recorded beside the number they qualify (in figures.csv), not printed as numbers of their own:
+#: the 95 % interval of a key figure, the interval of its change since the previous year (in percentage
+#: points) with whether that change is statistically clear, (table 20) how many measures were compared, and
+#: (a förbund's comparison table) the funnel's limits at its number of answers, printed there as "62–92%".
+UNPRINTED_STATS = ("ki_lag", "ki_hog", "forandring_ki_lag", "forandring_ki_hog", "tydlig_forandring",
+                   "jamforda_matt", "grans95_lag", "grans95_hog", "grans998_lag", "grans998_hog")
+
+
+#: A gender (figures.csv's ``group``) as a column of a chart's data table.
+GROUP_LABELS = {"samtliga": "Samtliga", "kvinnor": "Kvinnor", "man": "Män"}
 
 #: How a table is laid out, by its ``layout``: the share of the text width its
 #: first (label) column takes in the PDF; the other columns share the rest.
 #: A layout not listed takes 0.34 with more than four columns, else 0.45.
-#: A gender (figures.csv's ``group``) as a column of a chart's data table.
-GROUP_LABELS = {"samtliga": "Samtliga", "kvinnor": "Kvinnor", "man": "Män"}
-
 LAYOUTS = {
-    "development": 0.52, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
-    "keyfigures-wide": 0.19, "keyfigures": 0.28,
+    "development": 0.4, "text": 0.56, "bilaga1": 0.3, "categories": 0.4, "yesno": 0.5, "populations": 0.2,
+    "keyfigures-wide": 0.19, "keyfigures": 0.28, "comparison": 0.16,
 }
 
 
@@ -64,6 +78,8 @@ class TableSpec:
     label_text: str = ""
     #: the labels of rows that sum the rows above them (printed as sums: bold, a rule above)
     totals: tuple[str, ...] = ()
+    #: figures recorded but not printed (:data:`UNPRINTED_STATS`), in figures.csv form
+    unprinted: pd.DataFrame | None = None
 
     @property
     def anchor(self) -> str:
@@ -80,7 +96,7 @@ class TableSpec:
     def figures(self) -> pd.DataFrame:
         """The cells in figures.csv form (display columns dropped, empty display-only cells too)."""
         f = self.cells[self.cells["statistic"] != ""]
-        return f[CSV_COLUMNS].reset_index(drop=True)
+        return with_unprinted(f[CSV_COLUMNS], self.unprinted)
 
 
 def display_value(statistic: str, value) -> str:
@@ -97,6 +113,10 @@ def display_value(statistic: str, value) -> str:
         return fmt_pct(value)
     if statistic == "utveckling":
         return nr.UTVECKLING_LABELS.get(value, value)
+    if statistic == "bedomning":
+        return nr.BEDOMNING_LABELS.get(value, value)
+    if statistic == "overspridning":
+        return str(value).replace(".", ",")
     if statistic in ("nytt_forbund",):
         return "*"
     try:
@@ -113,11 +133,13 @@ class Cells:
         self.indicator = "" if indicator in (None, "") else str(indicator)
         self.forbund = forbund
         self.rows: list[dict] = []
+        self.extra: list[dict] = []
         self._row_order: dict[tuple, int] = {}
         self._col_order: dict[tuple, int] = {}
 
     def add(self, *, row_group="", row, col_group="", col, statistic, value,
-            respondent="", question="", group="", year="", forbund=None, row_key=None):
+            respondent="", question="", group="", year="", forbund=None, row_key=None, mark=""):
+        """One printed cell; ``mark`` is printed after its value (a sign such as ↑), never in figures.csv."""
         rk = (row_group, row, row_key)
         ck = (col_group, col)
         self._row_order.setdefault(rk, len(self._row_order))
@@ -129,11 +151,35 @@ class Cells:
             "forbund": self.forbund if forbund is None else forbund,
             "statistic": statistic, "value": "" if value is None else str(value),
             "row_group": row_group, "row": row, "col_group": col_group, "col": col,
-            "row_order": self._row_order[rk], "col_order": self._col_order[ck],
+            "row_order": self._row_order[rk], "col_order": self._col_order[ck], "mark": mark,
         })
+
+    def qualify(self, statistic: str, value) -> None:
+        """A figure that qualifies the cell added last (its interval, its change), recorded but not printed."""
+        last = self.rows[-1]
+        self.extra.append({**{k: last[k] for k in CSV_COLUMNS}, "statistic": statistic,
+                           "value": "" if value is None else str(value)})
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=FIGURE_COLUMNS + DISPLAY_COLUMNS)
+
+    def unprinted(self) -> pd.DataFrame:
+        """The figures recorded with :meth:`qualify`, in figures.csv form."""
+        return pd.DataFrame(self.extra, columns=CSV_COLUMNS)
+
+
+def with_unprinted(printed: pd.DataFrame, unprinted: pd.DataFrame | None) -> pd.DataFrame:
+    """The printed figures followed by the unprinted ones (each after the figure it qualifies)."""
+    if unprinted is None or unprinted.empty:
+        return printed.reset_index(drop=True)
+    both = pd.concat([printed.reset_index(drop=True), unprinted[CSV_COLUMNS].reset_index(drop=True)],
+                     ignore_index=True)
+    key = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "row_group", "row",
+           "col_group", "col"]
+    first = both.reset_index().groupby(key, sort=False)["index"].transform("min")
+    order = pd.Series(range(len(both)))
+    return both.assign(_first=first, _order=order).sort_values(["_first", "_order"], kind="stable") \
+        .drop(columns=["_first", "_order"]).reset_index(drop=True)
 
 
 
@@ -147,6 +193,9 @@ class ChartSpec:
     cells: pd.DataFrame       # FIGURE_COLUMNS + series, survey, order
     y_label: str
     note: str = ""
+    #: figures recorded but not drawn as points of their own (:data:`UNPRINTED_STATS`; the charts draw the
+    #: intervals as bands or whiskers), in figures.csv form
+    unprinted: pd.DataFrame | None = None
 
     @property
     def anchor(self) -> str:
@@ -157,7 +206,7 @@ class ChartSpec:
         return f"Diagram {self.number}"
 
     def figures(self) -> pd.DataFrame:
-        return self.cells[CSV_COLUMNS].reset_index(drop=True)
+        return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
 
     def alt_text(self) -> str:
         """A text version of the chart for screen readers."""

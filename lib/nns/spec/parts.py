@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import nnsreport as nr
-from nns.spec import charts, tables
+from nns.spec import charts, comparison, tables
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
@@ -58,6 +58,10 @@ class Part:
     charts: Callable[[Context], int] = _none
     #: also in a förbund's own report
     local: bool = True
+    #: in the national report (a förbund's own chapter is not)
+    national: bool = True
+    #: in the comparison between förbund (its own report: nnsreport render --jamforelse)
+    comparison: bool = False
     #: an indicator chapter: the notebook runs once per indicator, ``build`` takes the indicator
     chapter: bool = False
     #: a text, not tables or charts: the year's editable text or computed sentences (nns.present.commentary),
@@ -96,6 +100,17 @@ PARTS: tuple[Part, ...] = (
     Part("kallor", "kallor", _no_specs, text=True),
     Part("bilaga-1", "bilagor", lambda ctx, n: [tables.bilaga_1(ctx)], local=False),
     Part("bilaga-2", "bilagor", lambda ctx, n: [tables.bilaga_2(ctx), tables.scales(ctx)], local=False),
+    # the comparison between förbund: a report of its own, with its own numbers (Tabell J1, Diagram J1 …)
+    Part("jamforelse-oversikt", "jamforelse", lambda ctx, n: [comparison.overview_table(ctx)], local=False,
+         national=False, comparison=True),
+    Part("jamforelse-lista", "jamforelse", lambda ctx, n: [comparison.learn_table(ctx)], local=False,
+         national=False, comparison=True),
+    Part("jamforelse-trattar", "jamforelse", lambda ctx, n: comparison.funnel_charts(ctx), local=False,
+         national=False, comparison=True),
+    # a förbund's chapter "Jämfört med andra förbund", numbered after the national report's tables and diagrams
+    Part("jamforelse-lokal", "jamforelse",
+         lambda ctx, n: [comparison.local_table(ctx, n.table), *comparison.local_charts(ctx, n.chart)],
+         tables=_one, charts=comparison.local_chart_count, national=False),
 )
 
 
@@ -106,14 +121,16 @@ def part(key: str) -> Part:
     raise KeyError(f"Ingen del av rapporten heter '{key}'. Delarna: {', '.join(p.key for p in PARTS)}.")
 
 
-def parts_for(local: bool) -> list[Part]:
-    """The parts of the national report (``local`` False) or of a förbund's report."""
-    return [p for p in PARTS if p.local or not local]
+def parts_for(local: bool, comparison: bool = False) -> list[Part]:
+    """The parts of the national report (``local`` False), of a förbund's report, or of the comparison."""
+    if comparison:
+        return [p for p in PARTS if p.comparison]
+    return [p for p in PARTS if (p.local if local else p.national)]
 
 
-def notebooks_for(local: bool) -> list[str]:
+def notebooks_for(local: bool, comparison: bool = False) -> list[str]:
     """The notebooks of a report, in report order (each once)."""
-    return list(dict.fromkeys(p.notebook for p in parts_for(local)))
+    return list(dict.fromkeys(p.notebook for p in parts_for(local, comparison)))
 
 
 def numbering(ctx: Context) -> dict[str, Numbers]:
@@ -138,12 +155,14 @@ def numbering(ctx: Context) -> dict[str, Numbers]:
 def build(ctx: Context, key: str) -> list[TableSpec | ChartSpec]:
     """The tables and charts of a part (not of a chapter: see :func:`build_indicator`).
 
-    Nothing for a part that does not belong in the context's report (a national part in a förbund's report).
+    Nothing for a part that does not belong in the context's report (a national part in a förbund's report,
+    a förbund's chapter in a report of the nation). The comparison's parts are built for the nation: only the
+    comparison's notebook holds them, and only its build runs that notebook for the nation.
     """
     p = part(key)
     if p.chapter:
         raise ValueError(f"Delen '{key}' är ett indikatorkapitel; använd build_indicator.")
-    if ctx.local and not p.local:
+    if (ctx.local and not p.local) or (not ctx.local and not (p.national or p.comparison)):
         return []
     return [s for s in p.build(ctx, numbering(ctx)[key]) if s is not None]
 
@@ -157,7 +176,7 @@ def build_indicator(ctx: Context, ind) -> list[TableSpec | ChartSpec]:
 def all_specs(ctx: Context) -> list[TableSpec | ChartSpec]:
     """Every table and chart of a report, in report order."""
     out: list = []
-    for p in parts_for(ctx.local):
+    for p in parts_for(ctx.local, ctx.scope.comparison):
         if p.chapter:
             for ind in ctx.ins.indicators:
                 out += build_indicator(ctx, ind)

@@ -11,6 +11,7 @@ import nnsreport as nr
 from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
+from nns.spec import uncertainty
 from nns.spec.context import Context
 from nns.spec.model import DASH, SUPPRESSED, Cells, TableSpec
 from nns.text import capitalize, join_sv
@@ -175,7 +176,7 @@ def gender_tables(ctx: Context, first: int = 3) -> list[TableSpec]:
                   statistic="antal_svar", value=total)
         cells.add(row="Totalt antal enkätsvar", col="Andel", respondent=s.id, group=nr.ALL, year=ctx.year,
                   statistic="andel", value=100 if total else DASH)
-        notes = _suppression_note(ctx) if not all(visible.values()) else ()
+        notes = suppression_note(ctx) if not all(visible.values()) else ()
         specs.append(TableSpec(number, f"Antal svarande {s.name.lower()} uppdelat på kön.", cells.frame(),
                                footnotes=notes, totals=("Totalt antal enkätsvar",)))
     return specs
@@ -258,12 +259,12 @@ def _categories_table(ctx: Context, ind, number: str, measures: list[str], yes_n
                     v = nr.percent(nc[stat], nc["n"]) if nc and nc["n"] else \
                         (SUPPRESSED if (raw_nc and raw_nc["n"]) or hidden_nc else DASH)
                     cells.add(col_group="Riket", col=col, statistic=stat, value=v, forbund=RIKET, **common)
-    notes = _suppression_note(ctx) if hidden_any else ()
+    notes = suppression_note(ctx) if hidden_any else ()
     return TableSpec(number, f"Indikator {ind.number}.", cells.frame(),
                      layout="yesno" if yes_no else "categories", footnotes=notes)
 
 
-def _suppression_note(ctx: Context) -> tuple[str, ...]:
+def suppression_note(ctx: Context) -> tuple[str, ...]:
     """The footnote of a table with hidden cells (the rule: docs/disclosure.md and the method chapter)."""
     return (f".. = visas inte: beräknat på färre än {ctx.settings.min_answers} svar, eller så skulle ett sådant "
             "tal kunna räknas fram ur andra tal i denna eller andra rapporter.",)
@@ -272,7 +273,7 @@ def _suppression_note(ctx: Context) -> tuple[str, ...]:
 def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> TableSpec:
     years = comparison_years(ctx, ind)
     cells = Cells(number, ind.number, ctx.forbund)
-    hidden_any = False
+    hidden_any = marked = False
     for qid in measures:
         q = ctx.ins.question(qid)
         number_q = q.version(ctx.year).number
@@ -294,7 +295,13 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                 # a local table has three columns a year (with riket): a short label keeps them readable
                 cells.add(col_group=str(y), col="n" if ctx.local else "antal svar", statistic="antal_svar",
                           value=n_val, year=y, **common)
-                cells.add(col_group=str(y), col="nyckeltal", statistic="nyckeltal", value=kf_val, year=y, **common)
+                # the change since the year before, of the report year's figure
+                change = clear_change(ctx, qid, gid) if y == ctx.year and kf_val not in (DASH, SUPPRESSED) else None
+                marked |= bool(change and change[2] != "varken")
+                cells.add(col_group=str(y), col="nyckeltal", statistic="nyckeltal", value=kf_val, year=y,
+                          mark=CHANGE_MARKS.get(change[2], "") if change else "", **common)
+                if kf_val not in (DASH, SUPPRESSED):
+                    qualify_key_figure(cells, c, kind, change)
                 if ctx.local:
                     v = DASH
                     if y >= start and q.version(y):
@@ -307,14 +314,69 @@ def _key_figure_table(ctx: Context, ind, number: str, measures: list[str]) -> Ta
                             hidden_any = True
                     cells.add(col_group=str(y), col="riket", statistic="nyckeltal", value=v, year=y,
                               forbund=RIKET, **common)
+                    if v not in (DASH, SUPPRESSED):
+                        qualify_key_figure(cells, nc, kind)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     yes_no = " (för ja/nej-frågan andelen ja-svar)" if any(ctx.ins.scale_of(m, ctx.year).yes_no for m in measures) \
         else ""
     caption = f"Nyckeltal ”{key_figure_name(ind)}”{yes_no} för indikator {ind.number}, jämförelse {span}."
     notes = change_notes(ctx, measures, years)
+    if marked:
+        notes = notes + (change_mark_note(ctx),)
     if hidden_any:
-        notes = notes + _suppression_note(ctx)
-    return TableSpec(number, caption, cells.frame(), layout="keyfigures", footnotes=notes)
+        notes = notes + suppression_note(ctx)
+    return TableSpec(number, caption, cells.frame(), layout="keyfigures", footnotes=notes,
+                     unprinted=cells.unprinted())
+
+
+# ---------------------------------------------------------------------------
+# Uncertainty of key figures and of their changes
+# ---------------------------------------------------------------------------
+
+#: The marks beside a key figure whose change since the previous year is statistically clear.
+CHANGE_MARKS = {"okning": "\u00a0↑", "minskning": "\u00a0↓"}
+
+
+def change_mark_note(ctx: Context) -> str:
+    """The footnote that explains the marks of a statistically clear change."""
+    return (f"↑ ↓ = statistiskt tydlig ökning eller minskning sedan {ctx.year - 1}: det 95-procentiga "
+            f"konfidensintervallet för förändringen omfattar inte noll (se {_method_section(ctx)}).")
+
+
+def _method_section(ctx: Context) -> str:
+    """Where the method is described: this report's method chapter, or the national report's."""
+    return "metodavsnittet i den nationella rapporten" if ctx.local else "metodavsnittet"
+
+
+def clear_change(ctx: Context, qid: str, group: str, year: int | None = None,
+                 forbund: str | None = None) -> tuple[int, int, str] | None:
+    """The change of a key figure since the year before: its 95 % interval in whole percentage points
+    (Newcombe) and whether it is statistically clear (:func:`nnsreport.clear_change`).
+
+    None when the question cannot be compared with the year before, or either year's figure is not shown.
+    """
+    y = ctx.year if year is None else year
+    q = ctx.ins.question(qid)
+    if not q.version(y) or not q.version(y - 1) or q.compare_from(y) > y - 1:
+        return None
+    now = ctx.visible_groups(qid, y, forbund).get(group)
+    before = ctx.visible_groups(qid, y - 1, forbund).get(group)
+    if not now or not before or not now["n"] or not before["n"]:
+        return None
+    kind_now, kind_before = ctx.ins.key_figure_kind(qid, y), ctx.ins.key_figure_kind(qid, y - 1)
+    lo, hi = uncertainty.newcombe(now[kind_now], now["n"], before[kind_before], before["n"])
+    return nr.whole_percent(lo), nr.whole_percent(hi), nr.clear_change(lo, hi)
+
+
+def qualify_key_figure(cells: Cells, counts: dict, kind: str, change: tuple | None = None) -> None:
+    """Record the 95 % interval of the key figure just added (and of its change) beside it in figures.csv."""
+    lo, hi = uncertainty.wilson(counts[kind], counts["n"])
+    cells.qualify("ki_lag", nr.whole_percent(lo))
+    cells.qualify("ki_hog", nr.whole_percent(hi))
+    if change:
+        cells.qualify("forandring_ki_lag", change[0])
+        cells.qualify("forandring_ki_hog", change[1])
+        cells.qualify("tydlig_forandring", change[2])
 
 
 def _questions_to(ins, numbered: list[tuple[str, int]]) -> str:
@@ -433,10 +495,26 @@ def table_20(ctx: Context, number: int = 20) -> TableSpec:
             outcome, changes = indicator_development(ctx, ind, gid)
             cells.add(row=row, col=col, group=gid, year=ctx.year, statistic="utveckling",
                       value=DASH if outcome is None else outcome)
+        # beside the rule, which stays as published: how many measures changed clearly (in total)
+        _, changes = indicator_development(ctx, ind, nr.ALL)
+        verdicts = [clear_change(ctx, qid, nr.ALL) for qid, _ in changes]
+        for direction, col in (("okning", "Mått med tydlig ökning"), ("minskning", "Mått med tydlig minskning")):
+            count = sum(1 for v in verdicts if v and v[2] == direction)
+            cells.add(row=row, col=col, group=nr.ALL, year=ctx.year, statistic=f"tydlig_{direction}",
+                      value=count if changes else DASH, mark=f" av {len(changes)}" if changes else "")
+            if changes and direction == "okning":
+                cells.qualify("jamforda_matt", len(changes))
     frame = cells.frame()
     frame["indicator"] = [r.split(" ", 1)[0] for r in frame["row"]]
+    unprinted = cells.unprinted()
+    unprinted["indicator"] = [r.split(" ", 1)[0] for r in unprinted["row"]]
     caption = f"Sammanvägd indikatorutveckling {ctx.year} jämfört med {prev}."
-    return TableSpec(str(number), caption, frame, layout="development", stub_label="Nr Indikator")
+    notes = (f"Mått med tydlig ökning (minskning): mått vars nyckeltal ökat (minskat) statistiskt tydligt sedan "
+             f"{prev}, det vill säga där det 95-procentiga konfidensintervallet för förändringen ligger helt över "
+             "(under) noll; räknat för samtliga. Kolumnerna kompletterar regeln i de tre första kolumnerna, som är "
+             f"densamma som tidigare år (se {_method_section(ctx)}).",)
+    return TableSpec(str(number), caption, frame, layout="development", stub_label="Nr Indikator", footnotes=notes,
+                     unprinted=unprinted)
 
 
 # ---------------------------------------------------------------------------

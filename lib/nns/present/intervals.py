@@ -1,0 +1,103 @@
+"""The 95 % intervals of the key figures in the charts: a band around each line, a whisker on each bar.
+
+The intervals come with the chart's spec (``ChartSpec.unprinted``: ``ki_lag``, ``ki_hog`` at each point's
+series and year); this module finds what was drawn for a point and adds its interval in the same colour,
+so that it follows the line charts' own drawing (colours, markers, which series are the nation's) whatever
+that drawing does. In a local report the nation's reference lines get no band: the chart is about the förbund.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+__all__ = ["draw_intervals", "intervals", "BAND_ALPHA"]
+
+#: How opaque a line's band is: the line stays the eye's first stop.
+BAND_ALPHA = 0.14
+
+
+def intervals(spec) -> pd.DataFrame:
+    """(series or bar label, group, x, value, lower, upper) of every drawn point that has an interval."""
+    extra = spec.unprinted
+    columns = ["row", "col", "value", "lower", "upper", "riket"]
+    if extra is None or extra.empty:
+        return pd.DataFrame(columns=columns)
+    wide = extra[extra["statistic"].isin(["ki_lag", "ki_hog"])].pivot_table(
+        index=["row", "col", "forbund"], columns="statistic", values="value", aggfunc="first")
+    if wide.empty:
+        return pd.DataFrame(columns=columns)
+    points = spec.cells[spec.cells["statistic"] == "nyckeltal"]
+    riket = points["riket"] if "riket" in points else pd.Series(False, index=points.index)
+    out = pd.DataFrame({"row": points["row"], "col": points["col"], "forbund": points["forbund"],
+                        "value": pd.to_numeric(points["value"], errors="coerce"), "riket": riket.astype(bool)})
+    out = out.join(wide, on=["row", "col", "forbund"], how="inner").dropna(subset=["value"])
+    out["lower"] = pd.to_numeric(out["ki_lag"])
+    out["upper"] = pd.to_numeric(out["ki_hog"])
+    return out[columns].reset_index(drop=True)
+
+
+def draw_intervals(fig, spec) -> None:
+    """Add the key figures' 95 % intervals to a drawn chart: bands for lines, whiskers for bars."""
+    data = intervals(spec)
+    if data.empty or not fig.axes:
+        return
+    ax = fig.axes[0]
+    if spec.kind == "bars":
+        points = spec.cells[spec.cells["statistic"] == "nyckeltal"]
+        _whiskers(ax, data, list(dict.fromkeys(points["row"])), list(dict.fromkeys(points["group"])))
+    else:
+        _bands(ax, data)
+
+
+def _line_of(ax, xs: list[float], ys: list[float]):
+    """The drawn line through exactly these points (the series' own line), or None."""
+    want = sorted(zip(xs, ys))
+    for line in ax.get_lines():
+        got = sorted(zip(map(float, line.get_xdata()), map(float, line.get_ydata())))
+        if got == want:
+            return line
+    return None
+
+
+def _bands(ax, data: pd.DataFrame) -> None:
+    lows, highs = [], []
+    for _, rows in data[~data["riket"]].groupby("row", sort=False):
+        rows = rows.assign(x=rows["col"].astype(float)).sort_values("x")
+        line = _line_of(ax, list(rows["x"]), list(rows["value"].astype(float)))
+        colour = line.get_color() if line is not None else "#888888"
+        ax.fill_between(rows["x"], rows["lower"], rows["upper"], color=colour, alpha=BAND_ALPHA, linewidth=0,
+                        zorder=0.5)
+        lows.append(rows["lower"].min())
+        highs.append(rows["upper"].max())
+    _fit(ax, min(lows, default=None), max(highs, default=None))
+
+
+def _fit(ax, low, high) -> None:
+    """Widen the value axis (in steps of 5, within 0–100 %) so that no band is cut off."""
+    if low is None:
+        return
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(max(0, min(bottom, 5 * math.floor(low / 5))), min(100, max(top, 5 * math.ceil(high / 5))))
+
+
+def _whiskers(ax, data: pd.DataFrame, labels: list[str], groups: list[str]) -> None:
+    """A whisker across the end of every bar whose value has an interval.
+
+    The bars are drawn group by group, one per label in each (:func:`nns.present.charts._draw_bars`); a bar is
+    found by that order and checked by its length.
+    """
+    bars = list(ax.patches)
+    for r in data.itertuples():
+        if r.row not in labels or r.col not in groups:
+            continue
+        i = groups.index(r.col) * len(labels) + labels.index(r.row)
+        if i >= len(bars) or not math.isclose(bars[i].get_width(), r.value):
+            continue
+        y = bars[i].get_y() + bars[i].get_height() / 2
+        ax.errorbar([r.value], [y], xerr=[[r.value - r.lower], [r.upper - r.value]], fmt="none",
+                    ecolor="#333333", elinewidth=0.8, capsize=2, capthick=0.8, zorder=3)
+        for text in ax.texts:   # the bar's value label moves past the whisker
+            x0, y0 = text.get_position()
+            if math.isclose(y0, y) and r.value <= x0 <= r.value + 2:
+                text.set_x(max(x0, r.upper + 1))
