@@ -129,7 +129,7 @@ def job_key(job, fingerprint: dict[str, str]) -> str:
 
 def render_inputs(root: Path) -> list[Path]:
     """The project files a render reads besides the executed notebooks: book config, prose, templates, code."""
-    files = [root / "_quarto.yml", root / "_quarto-lokal.yml", root / "index.qmd"]
+    files = sorted(root.glob("_quarto*.yml")) + sorted(root.glob("index*.qmd"))
     files += sorted((root / "report").rglob("*.qmd")) + sorted((root / "report" / "templates").glob("*"))
     files += library_modules(root / "lib", ("nns.build.report",))
     return files

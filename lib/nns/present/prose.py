@@ -15,6 +15,7 @@ from nns import layer
 from nns.config import RIKET
 from nns.disclosure import QUESTION
 from nns.present import markup
+from nns.present.headlines import short_variables
 from nns.spec import claims
 from nns.spec.context import Context
 from nns.spec.tables import indicator_development, new_forbund
@@ -389,6 +390,7 @@ def variables(ctx: Context) -> dict:
     v["minsta_antal_svar"] = ctx.settings.min_answers
     if local.local:
         v.update(local_variables(local))
+    v.update(short_variables(local))   # the short version's sentences, for the report's scope
     # the number of indicators followed up with surveys
     v["antal_indikatorer"] = len(ins.indicators)
     v["antal_indikatorer_matta"] = len(nr.measured_indicators(ins, year))
