@@ -18,6 +18,9 @@ from nns.render.book import (
     BOOK_METADATA,
     PROFILE_LOCAL,
     PROFILE_NATIONAL,
+    PROFILE_SHORT,
+    PROFILE_SHORT_LOCAL,
+    SHORT_METADATA,
     VAR_RE,
     chapters,
     read_book,
@@ -26,7 +29,7 @@ from nns.spec import parts
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
-PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL)
+PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL, PROFILE_SHORT, PROFILE_SHORT_LOCAL)
 #: Label prefixes Quarto reads as cross-references of its own (and then numbers and captions).
 QUARTO_CROSSREF = ("tbl-", "fig-", "lst-", "eq-", "thm-")
 
@@ -110,7 +113,8 @@ def _vars_used(profile: str) -> set[str]:
     return used
 
 
-@pytest.mark.parametrize("profile, forbund", [(PROFILE_NATIONAL, None), (PROFILE_LOCAL, "Väst")])
+@pytest.mark.parametrize("profile, forbund", [(PROFILE_NATIONAL, None), (PROFILE_LOCAL, "Väst"),
+                                             (PROFILE_SHORT, None), (PROFILE_SHORT_LOCAL, "Väst")])
 def test_every_variable_a_profile_uses_is_written_for_that_report(profile, forbund, national_agg, settings):
     """`make notebooks` (and `make notebooks FORBUND=…`) writes these into _variables.yml."""
     from nns.present.prose import variables
@@ -121,11 +125,23 @@ def test_every_variable_a_profile_uses_is_written_for_that_report(profile, forbu
 
 
 @pytest.mark.parametrize("path", [".quarto/x.json", "report/indicators/indikator-01.quarto_ipynb", "index.quarto_ipynb",
-                                  BOOK_METADATA, "_variables.yml", "report/indicators/indikator-01.ipynb",
+                                  BOOK_METADATA, SHORT_METADATA, "_variables.yml", "report/indicators/indikator-01.ipynb",
                                   "report/parts/svarande.ipynb", "_output/quarto/riket/index.html"])
 def test_what_quarto_and_make_notebooks_write_is_ignored_by_git(path):
     done = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
     assert done.returncode == 0, f"{path} is not in .gitignore"
+
+
+@pytest.mark.parametrize("profile", (PROFILE_SHORT, PROFILE_SHORT_LOCAL))
+def test_a_short_version_reads_its_own_title_after_the_reports_and_is_marked_for_the_template(profile):
+    """Quarto reads metadata files in order, the later winning: the short version's title is not the report's."""
+    book = read_book(ROOT, profile)
+    assert book["metadata-files"] == [BOOK_METADATA, SHORT_METADATA]
+    assert book["kortversion"] is True
+    template = (ROOT / "report" / "templates" / "typst-show.typ").read_text(encoding="utf-8")
+    assert "$if(kortversion)$" in template
+    for other in (PROFILE_NATIONAL, PROFILE_LOCAL):
+        assert "kortversion" not in read_book(ROOT, other)
 
 
 def test_the_typst_template_is_the_same_for_both_paths():

@@ -10,10 +10,11 @@ import re
 import pandas as pd
 
 from nns.present.palette import FALLBACK
-from nns.spec.model import LAYOUTS, TableSpec, display_value
+from nns.spec.model import LAYOUTS, ChartSpec, TableSpec, display_value
 from nns.text import fmt_int
 
-__all__ = ["MIME_META", "wide", "col_key", "grid", "first_column", "printed_from_grid"]
+__all__ = ["MIME_META", "wide", "col_key", "grid", "first_column", "printed_from_grid", "table_record",
+           "chart_record"]
 
 #: The key of the output metadata under which a display records what it shows.
 MIME_META = "nnsreport"
@@ -108,6 +109,19 @@ def grid(spec: TableSpec, colours: dict[str, str], laid_out=None) -> dict:
     layout, first = first_column(spec.layout, len(keys) + 1)
     return {"ncols": len(keys) + 1, "header": header, "body": body, "footnotes": list(spec.footnotes),
             "layout": layout, "first_column": first}
+
+
+def table_record(spec: TableSpec, table_grid: dict) -> dict:
+    """What a table's output records: number, label, caption, anchor, layout, the printed grid, the figures."""
+    return {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "layout": spec.layout, "grid": table_grid,
+            "figures": spec.figures().to_dict(orient="split")["data"]}
+
+
+def chart_record(spec: ChartSpec) -> dict:
+    """What a chart's output records: number, label, caption, anchor, its alt text, the figures it draws."""
+    return {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "alt": spec.alt_text(), "figures": spec.figures().to_dict(orient="split")["data"]}
 
 
 def printed_from_grid(grid: dict) -> pd.DataFrame:
