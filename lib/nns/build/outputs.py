@@ -76,7 +76,7 @@ def deck(ctx: Context, tables: list[dict], charts: list[dict], values: dict, tit
                    "Rikets resultat: den nationella rapporten",
                    f"Tal som bygger på färre än {ctx.settings.min_answers} svar visas inte (–)"]
     else:
-        respondents = f"{values['kort_svar_mening']} Det är {values['forbund_av_landets']}."
+        respondents = f"{values['forbund_av_landets']} deltog. {values['kort_svar_mening']}"
         development = values["utv_totalt_mening"]
         closing = ["Hela rapporten: rapport.pdf och rapport.html",
                    "Kortversion: kortversion.pdf och kortversion.html",

@@ -37,8 +37,8 @@ def respondents_sentence(ctx: Context) -> str:
     total = layer.total_responses(ctx.agg, ctx.year, ctx.forbund)
     if not total:
         return f"Inga enkäter besvarades {ctx.year}."
-    who = "Förbundet samlade in" if ctx.local else f"{len(ctx.agg.forbund(ctx.year))} förbund samlade in"
-    return f"{who} {fmt_int(total)} besvarade enkäter {ctx.year}. Antal svar per enkät: {join_sv(parts)}."
+    who = "Förbundet" if ctx.local else "Förbunden"
+    return f"{who} samlade in {fmt_int(total)} besvarade enkäter {ctx.year}. Antal svar per enkät: {join_sv(parts)}."
 
 
 def levels_sentences(ctx: Context) -> tuple[str, str]:

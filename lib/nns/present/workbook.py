@@ -30,8 +30,8 @@ N_COLUMN = "n"
 
 #: Number formats by the kind of a printed cell (nns.present.office).
 NUMBER_FORMATS = {PERCENT: "0%", PAREN_PERCENT: "(0%)", COUNT: "#,##0"}
-#: No column wider than this, in pixels (long texts wrap).
-MAX_WIDTH = 420
+#: Column widths in characters: no column wider than this (long texts wrap), the label column at most this.
+MAX_WIDTH, MAX_LABEL_WIDTH = 40, 60
 ACCENT = "#1F4E79"
 AUTHOR = "Nationella nätverket för samordningsförbund (NNS)"
 
@@ -95,28 +95,60 @@ def _write_cell(ws, row: int, col: int, text, fmt: _Formats) -> None:
         ws.write_number(row, col, cell.value, fmt.of(cell))
 
 
+def _placed(header: list[list[dict]]) -> list[tuple[int, int, dict]]:
+    """(header row, first column, cell) of every header cell, its spans taken into account."""
+    occupied: set[tuple[int, int]] = set()
+    out = []
+    for i, hrow in enumerate(header):
+        col = 0
+        for h in hrow:
+            while (i, col) in occupied:
+                col += 1
+            out.append((i, col, h))
+            occupied |= {(r, c) for r in range(i, i + h["rowspan"]) for c in range(col, col + h["colspan"])}
+            col += h["colspan"]
+    return out
+
+
+def _widths(header: list[list[dict]], grid: dict, with_n: bool) -> list[float]:
+    """Each column's width in characters: its longest printed value, and its header's longest word (a header
+    wraps between words, never inside one); labels wrap past :data:`MAX_LABEL_WIDTH`, values past :data:`MAX_WIDTH`.
+    A header spanning several columns (a year, Riket) does not widen them."""
+    ncols = grid["ncols"] + (1 if with_n else 0)
+    longest = [0] * ncols
+    for _, col, h in _placed(header):
+        if h["colspan"] == 1:
+            words = [len(w) for w in str(h["text"]).split()] or [0]
+            longest[col] = max(longest[col], max(words) + (2 if col else 0))   # room for the bold
+    for r in grid["body"]:
+        if "cells" not in r:
+            continue
+        cells = list(r["cells"])
+        label = cells.pop(0)
+        if with_n:
+            label, n = split_n(label)
+            cells.insert(0, n or "")
+        for col, text in enumerate([label] + cells):
+            longest[col] = max(longest[col], len(str(text)))
+    return [min(w + 1, MAX_LABEL_WIDTH if col == 0 else MAX_WIDTH) for col, w in enumerate(longest)]
+
+
 def _table_sheet(ws, table: dict, fmt: _Formats) -> None:
     grid = table["grid"]
     with_n = _with_n_column(grid)
     header = _header(grid, with_n)
     # the header: spans merged, as printed
-    occupied: set[tuple[int, int]] = set()
-    for i, hrow in enumerate(header):
-        col = 0
-        for h in hrow:
-            while (HEADER_ROW + i, col) in occupied:
-                col += 1
-            r0, c0 = HEADER_ROW + i, col
-            r1, c1 = r0 + h["rowspan"] - 1, c0 + h["colspan"] - 1
-            style = fmt.head_label if c0 == 0 else fmt.head
-            if (r0, c0) != (r1, c1):
-                ws.merge_range(r0, c0, r1, c1, h["text"], style)
-            else:
-                ws.write_string(r0, c0, h["text"], style)
-            occupied |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-            col = c1 + 1
+    for i, c0, h in _placed(header):
+        r0 = HEADER_ROW + i
+        r1, c1 = r0 + h["rowspan"] - 1, c0 + h["colspan"] - 1
+        style = fmt.head_label if c0 == 0 else fmt.head
+        if (r0, c0) != (r1, c1):
+            ws.merge_range(r0, c0, r1, c1, h["text"], style)
+        else:
+            ws.write_string(r0, c0, h["text"], style)
     row = HEADER_ROW + len(header)
     first_body = row
+    widths = _widths(header, grid, with_n)
     for r in grid["body"]:
         if "group" in r:
             ws.write_string(row, 0, r["group"], fmt.group)
@@ -132,8 +164,9 @@ def _table_sheet(ws, table: dict, fmt: _Formats) -> None:
                     _write_cell(ws, row, j, text, fmt)
         row += 1
     ws.freeze_panes(first_body, 1)
-    ws.autofit(max_width=MAX_WIDTH)
-    # the title and the notes are written after autofit: they run across the columns, they do not widen one
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    # the title and the notes run across the empty cells beside them
     ws.write_string(0, 0, f"{table['label']} {table['caption']}", fmt.title)
     for note in grid.get("footnotes", []):
         row += 1
@@ -172,8 +205,10 @@ def workbook_bytes(tables: list[dict], title: str, when: datetime, about: str = 
         contents.write_url(i, 0, f"internal:'{name}'!A1", fmt.link, string=t["label"])
         contents.write_string(i, 1, t["caption"], fmt.plain)
     contents.set_column(0, 0, 16)
-    contents.set_column(1, 1, 110)
+    contents.set_column(1, 1, max((len(t["caption"]) for t in tables), default=20) + 2)
     contents.freeze_panes(4, 0)
+    contents.set_landscape()
+    contents.fit_to_pages(1, 0)
     contents.activate()
     wb.close()
     return buf.getvalue()
