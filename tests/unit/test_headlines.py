@@ -41,6 +41,7 @@ def test_no_clear_change_is_said_when_no_key_figure_moved(make_agg, settings):
     assert headlines.changes_sentence(ctx) == \
         "Inget nyckeltal har ändrats med två procentenheter eller mer sedan 2021."
     assert headlines.development_words(ctx).startswith("Ingen indikator visar ökning. Ingen indikator visar minskning.")
+    assert " har ingen ökat och ingen minskat; " in headlines.development_counts(ctx)
 
 
 def test_the_clearest_change_is_named_with_its_direction_and_size(make_agg, settings):
@@ -52,6 +53,7 @@ def test_the_clearest_change_is_named_with_its_direction_and_size(make_agg, sett
     assert "har minskat från 100\u00a0% till 0\u00a0% (−100 procentenheter)" in sentence and "till personal" in sentence
     assert "ökat" not in sentence
     assert "Minskning syns för indikator" in headlines.development_words(ctx)
+    assert " har ingen ökat och " in headlines.development_counts(ctx) and " minskat; " in headlines.development_counts(ctx)
 
 
 @pytest.mark.parametrize("moved, clear", [(1, False), (2, True), (3, True)])

@@ -13,7 +13,8 @@ from nns.spec.context import Context
 from nns.spec.tables import indicator_development
 from nns.text import capitalize, fmt_int, fmt_pct, fmt_signed, join_sv, number_word
 
-__all__ = ["respondents_sentence", "levels_sentences", "changes_sentence", "development_words", "riket_sentence",
+__all__ = ["respondents_sentence", "levels_sentences", "changes_sentence", "development_counts", "development_words",
+           "riket_sentence",
            "charts_sentence", "short_variables", "SHOWN_LEVELS", "SMALL_BASE"]
 
 #: How many indicators the short version names as highest and as lowest (fewer when there are few).
@@ -90,13 +91,34 @@ def changes_sentence(ctx: Context) -> str:
     return out
 
 
-def development_words(ctx: Context) -> str:
-    """Table 20 in words: which indicators increased and decreased, and how many did neither."""
+def _outcomes(ctx: Context) -> dict[str, list[int]]:
+    """Table 20's total column: {outcome: indicator numbers}."""
     outcomes: dict[str, list[int]] = {}
     for ind in nr.measured_indicators(ctx.ins, ctx.year):
         o, _ = indicator_development(ctx, ind, nr.ALL)
         if o is not None:
             outcomes.setdefault(o, []).append(ind.number)
+    return outcomes
+
+
+def development_counts(ctx: Context) -> str:
+    """Table 20 in one sentence: how many indicators increased, decreased and did neither."""
+    outcomes = _outcomes(ctx)
+    n = sum(len(v) for v in outcomes.values())
+    if not n:
+        return f"Ingen indikator kan jämföras med {ctx.year - 1}."
+
+    def count(key: str) -> str:
+        k = len(outcomes.get(key, []))
+        return "ingen" if k == 0 else number_word(k)
+
+    return (f"Av {number_word(n)} indikatorer som kan jämföras med {ctx.year - 1} har {count('okning')} ökat och "
+            f"{count('minskning')} minskat; {count('varken')} visar varken ökning eller minskning.")
+
+
+def development_words(ctx: Context) -> str:
+    """Table 20 in words: which indicators increased and decreased, and how many did neither."""
+    outcomes = _outcomes(ctx)
     if not outcomes:
         return f"Ingen indikator kan jämföras med {ctx.year - 1}."
     out = []
@@ -156,6 +178,7 @@ def short_variables(ctx: Context) -> dict[str, str]:
         "kort_lagst_mening": low,
         "kort_forandring_mening": changes_sentence(ctx),
         "kort_utveckling_mening": development_words(ctx),
+        "kort_utveckling_antal_mening": development_counts(ctx),
         "kort_riket_mening": riket_sentence(ctx),
         "kort_diagram_mening": charts_sentence(ctx),
     }
