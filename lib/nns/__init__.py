@@ -17,3 +17,11 @@ beside this package. Each subpackage imports only the layers below it
     config  instrument           run settings and scope; the instrument as data
     errors  text  fsio           exceptions, Swedish formatting, atomic files
 """
+
+import os
+
+# openpyxl writes its XML with lxml when lxml is installed (python-pptx needs lxml) and with its own writer
+# otherwise. The registration files and the demo data are written with its own writer, and the same data must
+# give the same bytes (tests/unit/test_registration_ingest.py); openpyxl reads this switch once, on its first
+# import, which comes after this package's.
+os.environ.setdefault("OPENPYXL_LXML", "False")

@@ -36,7 +36,8 @@ def test_manifest_records_inputs_versions_and_outputs(national):
     for pkg in ("python", "pandas", "great_tables", "seaborn", "papermill", "pandoc", "typst"):
         assert m["software"][pkg]
     assert m["nnsreport"]["version"] and m["nnsreport"]["commit"]
-    assert {"rapport.html", "rapport.pdf", "figures.csv", "tables/20.csv"} <= set(m["outputs"])
+    assert {"rapport.html", "rapport.pdf", "figures.csv", "tables/20.csv", "resultat.xlsx", "presentation.pptx",
+            "kortversion.html", "kortversion.pdf"} <= set(m["outputs"])
 
 
 def test_two_renders_of_the_same_inputs_are_byte_identical(national, tmp_path):
@@ -45,7 +46,8 @@ def test_two_renders_of_the_same_inputs_are_byte_identical(national, tmp_path):
     again = build_report(settings, Scope(2022), workers=2)
     assert again.timings["executed"] == len(plan(settings, Scope(2022), load_instrument()))   # every notebook
     first, second = national.out_dir, again.out_dir
-    names = ["rapport.html", "rapport.pdf", "figures.csv"] + [f"tables/{p.name}" for p in (first / "tables").glob("*.csv")]
+    names = ["rapport.html", "rapport.pdf", "figures.csv", "resultat.xlsx", "presentation.pptx", "kortversion.html",
+             "kortversion.pdf"] + [f"tables/{p.name}" for p in (first / "tables").glob("*.csv")]
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert cli(["diff", str(first), str(second)]) == 0

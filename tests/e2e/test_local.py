@@ -221,6 +221,9 @@ def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_pat
     assert len(summary.failed) == 1 and "Inget sådant förbund" in summary.failed[0][0]
     index = (tmp_path / "2022" / "index.html").read_text(encoding="utf-8")
     assert 'href="samsund/rapport.html"' in index and 'href="finnveden/rapport.html"' in index
+    for name in ("kortversion.html", "presentation.pptx", "resultat.xlsx", "figures.csv"):
+        assert f'href="samsund/{name}"' in index and f'href="finnveden/{name}"' in index
+    assert 'href="samsund/kortversion.pdf"' not in index    # HTML only: no PDF, no link
     assert "Misslyckades" in index
 
 

@@ -25,16 +25,16 @@ from nns.render.book import (
     PROFILE_COMPARISON,
     PROFILE_LOCAL,
     PROFILE_NATIONAL,
+    SHORT_METADATA,
     chapters,
     read_book,
 )
-from nns.render.renderers import render_book
+from nns.render.renderers import render_book, short_profile
 
 pytestmark = pytest.mark.e2e
 
-#: What a Quarto user's tree holds besides data: the book and what renders it.
-BOOK_FILES = ["_quarto.yml", "_quarto-riket.yml", "_quarto-lokal.yml", "_quarto-jamforelse.yml", "index.qmd",
-              "index.lokal.qmd", "index.jamforelse.qmd"]
+#: What a Quarto user's tree holds besides data: the books (every profile and home page) and what renders them.
+BOOK_FILES = sorted(p.name for pattern in ("_quarto*.yml", "index*.qmd") for p in ROOT.glob(pattern))
 BOOK_DIRS = ["report", "notebooks"]
 #: The settings that name the project's data and texts (relative to the project).
 DATA = {"aggregated": "data/aggregated", "instrument": "data/instrument.yaml", "national": "data/national.yaml",
@@ -103,6 +103,15 @@ def test_the_variables_and_the_book_metadata_are_written_for_the_report(prepared
     book = read_book(tree, profile)
     assert meta["book"]["title"] == f"{book['rapport-titel']} 2022"
     assert meta.get("forbund") == forbund
+    # the short version: its own variables are written too, and its own title, read after the report's
+    short = short_profile(Scope(2022, forbund or ""))
+    for ch in chapters(read_book(tree, short)):
+        if ch.path.endswith(".qmd"):
+            used = set(re.findall(r"\{\{<\s*var\s+([A-Za-z0-9_.-]+)", (tree / ch.path).read_text(encoding="utf-8")))
+            assert used <= set(variables), ch.path
+    short_meta = yaml.safe_load((tree / SHORT_METADATA).read_text(encoding="utf-8"))
+    assert short_meta["book"]["title"] == f"{read_book(tree, short)['rapport-titel']} 2022" != meta["book"]["title"]
+    assert short_meta["kortversion"] is True and short_meta.get("forbund") == forbund
 
 
 def test_every_chapter_notebook_is_titled_in_a_markdown_cell(prepared):
@@ -133,9 +142,12 @@ def test_no_output_makes_quarto_reach_for_the_network_or_lose_alt_text(prepared)
     assert not {k for k in kinds if k == "text/html" or k.startswith("image/")}, kinds
 
 
-def test_every_link_reaches_its_anchor_on_the_page_quarto_makes(prepared):
+@pytest.mark.parametrize("short", [False, True], ids=["rapport", "kortversion"])
+def test_every_link_reaches_its_anchor_on_the_page_quarto_makes(prepared, short):
     """Within a chapter `#anchor`; across chapters `other.qmd#anchor` (Quarto's pages are one per chapter)."""
-    tree, profile, _ = prepared
+    tree, profile, forbund = prepared
+    if short:
+        profile = short_profile(Scope(2022, forbund or ""))
     pages = {c.path: _chapter_text(tree, c.path) for c in chapters(read_book(tree, profile))}
     anchors = {p: {a or b for a, b in ANCHOR_RE.findall(text)} for p, text in pages.items()}
     checked = 0
@@ -161,6 +173,10 @@ def test_make_report_renders_the_prepared_tree_as_quarto_would_read_it(prepared,
     html = files[0].read_text(encoding="utf-8")
     if profile == PROFILE_COMPARISON:   # two tables and a funnel plot per measure
         assert html.count('class="nns-table"') == 2 and html.count('class="nns-svg"') == 45
-    else:
-        assert html.count('class="nns-table"') > 20
-    assert "{{<" not in html
+        assert "{{<" not in html
+        return
+    assert html.count('class="nns-table"') > 20 and "{{<" not in html
+    short = render_book(tree, Scope(2022, forbund or ""), tree, tmp_path, ("html",), variables, datetime(2023, 1, 1),
+                        book_profile=short_profile(Scope(2022, forbund or "")), name="kortversion")
+    html = short[0].read_text(encoding="utf-8")
+    assert short[0].name == "kortversion.html" and 'id="tabell-20"' in html and "{{<" not in html

@@ -25,7 +25,7 @@ def test_plan_follows_the_registry_and_writes_only_under_the_settings_folders(tm
     national = plan(settings, Scope(2022), instrument)
     local = plan(settings, Scope(2022, "Väst"), instrument)
     assert [j.name for j in national] == (["svarande"] + [f"indikator-{i:02d}" for i in range(1, 17)]
-                                          + ["utveckling", "insamling", "avslut", "texter", "kallor", "bilagor"])
+                                          + ["utveckling", "insamling", "avslut", "texter", "kallor", "bilagor", "kort"])
     assert [j.notebook.stem for j in national if not j.name.startswith("indikator")] == \
         [n for n in parts.notebooks_for(False) if n != parts.INDICATOR_NOTEBOOK]
     assert "bilagor" not in [j.name for j in local]

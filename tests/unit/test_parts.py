@@ -9,7 +9,15 @@ import pytest
 
 from nns.build.notebooks import notebook_sources
 from nns.config import FORMATS, ROOT, Scope
-from nns.render.book import EMBED_RE, PROFILE_COMPARISON, PROFILE_LOCAL, chapters, read_book
+from nns.render.book import (
+    EMBED_RE,
+    PROFILE_COMPARISON,
+    PROFILE_LOCAL,
+    PROFILE_SHORT,
+    PROFILE_SHORT_LOCAL,
+    chapters,
+    read_book,
+)
 from nns.render.renderers import RENDERERS
 from nns.review import audit as au
 from nns.spec import parts
@@ -64,9 +72,11 @@ def _embeds(profile):
     return out
 
 
-@pytest.mark.parametrize("profile, local, comparison", [(None, False, False), (PROFILE_LOCAL, True, False),
-                                                         (PROFILE_COMPARISON, False, True)])
-def test_every_embed_names_a_part_of_that_notebook_and_every_part_is_placed(profile, local, comparison):
+@pytest.mark.parametrize("profile, local, comparison, short", [
+    (None, False, False, False), (PROFILE_LOCAL, True, False, False), (PROFILE_COMPARISON, False, True, False),
+    (PROFILE_SHORT, False, False, True), (PROFILE_SHORT_LOCAL, True, False, True)])
+def test_every_embed_names_a_part_of_that_notebook_and_every_part_is_placed(profile, local, comparison, short):
+    """The report places every part of its scope once; its short version every short part, and repeats others."""
     embeds = _embeds(profile)
     placed = []
     for qmd, target, key in embeds:
@@ -74,9 +84,14 @@ def test_every_embed_names_a_part_of_that_notebook_and_every_part_is_placed(prof
         assert not p.chapter, f"{qmd}: the indicator chapters are chapters, not embeds"
         assert target.endswith(f"parts/{p.notebook}.ipynb"), f"{qmd}: {key} is in {p.notebook}.ipynb, not {target}"
         assert p in parts.parts_for(local, comparison), f"{qmd}: {key} is not part of this report"
+        assert short or not p.short, f"{qmd}: {key} belongs in the short version only"
         placed.append(key)
-    expected = [p.key for p in parts.parts_for(local, comparison) if not p.chapter]
-    assert sorted(placed) == sorted(expected), "every part placed exactly once"
+    if short:
+        assert sorted(k for k in placed if parts.part(k).short) == sorted(p.key for p in parts.PARTS if p.short)
+        assert len(placed) == len(set(placed))
+    else:
+        expected = [p.key for p in parts.parts_for(local, comparison) if not p.chapter and not p.short]
+        assert sorted(placed) == sorted(expected), "every part placed exactly once"
 
 
 def test_the_indicator_chapters_are_in_both_books():

@@ -19,6 +19,9 @@ from nns.render.book import (
     PROFILE_COMPARISON,
     PROFILE_LOCAL,
     PROFILE_NATIONAL,
+    PROFILE_SHORT,
+    PROFILE_SHORT_LOCAL,
+    SHORT_METADATA,
     VAR_RE,
     chapters,
     read_book,
@@ -27,7 +30,7 @@ from nns.spec import parts
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
-PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL, PROFILE_COMPARISON)
+PROFILES = (PROFILE_NATIONAL, PROFILE_LOCAL, PROFILE_COMPARISON, PROFILE_SHORT, PROFILE_SHORT_LOCAL)
 #: Label prefixes Quarto reads as cross-references of its own (and then numbers and captions).
 QUARTO_CROSSREF = ("tbl-", "fig-", "lst-", "eq-", "thm-")
 
@@ -112,7 +115,8 @@ def _vars_used(profile: str) -> set[str]:
 
 
 @pytest.mark.parametrize("profile, scope", [(PROFILE_NATIONAL, Scope(2022)), (PROFILE_LOCAL, Scope(2022, "Väst")),
-                                            (PROFILE_COMPARISON, Scope(2022, comparison=True))])
+                                            (PROFILE_COMPARISON, Scope(2022, comparison=True)),
+                                            (PROFILE_SHORT, Scope(2022)), (PROFILE_SHORT_LOCAL, Scope(2022, "Väst"))])
 def test_every_variable_a_profile_uses_is_written_for_that_report(profile, scope, national_agg, settings):
     """`make notebooks` (and `make notebooks FORBUND=…`, `JAMFORELSE=1`) writes these into _variables.yml."""
     from nns.present.prose import variables
@@ -123,11 +127,23 @@ def test_every_variable_a_profile_uses_is_written_for_that_report(profile, scope
 
 
 @pytest.mark.parametrize("path", [".quarto/x.json", "report/indicators/indikator-01.quarto_ipynb", "index.quarto_ipynb",
-                                  BOOK_METADATA, "_variables.yml", "report/indicators/indikator-01.ipynb",
+                                  BOOK_METADATA, SHORT_METADATA, "_variables.yml", "report/indicators/indikator-01.ipynb",
                                   "report/parts/svarande.ipynb", "_output/quarto/riket/index.html"])
 def test_what_quarto_and_make_notebooks_write_is_ignored_by_git(path):
     done = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
     assert done.returncode == 0, f"{path} is not in .gitignore"
+
+
+@pytest.mark.parametrize("profile", (PROFILE_SHORT, PROFILE_SHORT_LOCAL))
+def test_a_short_version_reads_its_own_title_after_the_reports_and_is_marked_for_the_template(profile):
+    """Quarto reads metadata files in order, the later winning: the short version's title is not the report's."""
+    book = read_book(ROOT, profile)
+    assert book["metadata-files"] == [BOOK_METADATA, SHORT_METADATA]
+    assert book["kortversion"] is True
+    template = (ROOT / "report" / "templates" / "typst-show.typ").read_text(encoding="utf-8")
+    assert "$if(kortversion)$" in template
+    for other in (PROFILE_NATIONAL, PROFILE_LOCAL):
+        assert "kortversion" not in read_book(ROOT, other)
 
 
 def test_the_typst_template_is_the_same_for_both_paths():

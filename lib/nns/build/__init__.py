@@ -6,6 +6,7 @@
 * :mod:`~nns.build.kernels` — executing notebooks in long-lived kernels;
 * :mod:`~nns.build.collect` — figures.csv, tables/*.csv and commentary from the executed notebooks;
 * :mod:`~nns.build.manifest` — manifest.json;
+* :mod:`~nns.build.outputs` — resultat.xlsx, presentation.pptx and the short version beside the report;
 * :mod:`~nns.build.report` — one whole report;
 * :mod:`~nns.build.batch` — every förbund's report.
 """

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
+from nns.build.outputs import SHORT, SLIDES, WORKBOOK
 from nns.build.plan import COMPARISON_FOLDER
 from nns.build.report import build_report, notebook_runner
 from nns.config import FORMATS, Scope, Settings
@@ -127,29 +128,41 @@ def render_all(settings: Settings, formats=None, workers: int | None = None, pro
     return summary
 
 
+def _links(folder: Path, slug: str) -> str:
+    """The files of one report folder, as table cells of links (empty where a file is not there): the report,
+    its short version, the slides, the Excel file, figures.csv."""
+    cells = []
+    for stem, label in (("rapport", "Rapport"), (SHORT, "Kortversion")):
+        names = [f"{stem}.{RENDERERS[f].suffix}" for f in FORMATS if (folder / f"{stem}.{RENDERERS[f].suffix}").exists()]
+        links = " · ".join(f'<a href="{slug}/{n}">{n.rsplit(".", 1)[1].upper()}</a>' for n in names)
+        cells.append(f"{label}: {links}" if links else "")
+    for name, label in ((SLIDES, "Presentation"), (WORKBOOK, "Excel"), ("figures.csv", "figures.csv")):
+        cells.append(f'<a href="{slug}/{name}">{label}</a>' if (folder / name).exists() else "")
+    return "".join(f"<td>{c}</td>" for c in cells)
+
+
 def write_index(settings: Settings, summary: BatchSummary) -> Path:
-    """_output/<year>/index.html: links to the national report and every local report."""
+    """_output/<year>/index.html: links to the national report and every local report, with their short
+    versions, slides and Excel files."""
     out = settings.path("output_dir") / str(summary.year)
     rows = []
     for name, path, _ in summary.done:
         slug = Path(path).name
-        links = " · ".join(f'<a href="{slug}/rapport.{ext}">{ext.upper()}</a>'
-                           for ext in (RENDERERS[f].suffix for f in FORMATS) if (Path(path) / f"rapport.{ext}").exists())
-        rows.append(f"<tr><td>{html.escape(name)}</td><td>{links}</td>"
-                    f'<td><a href="{slug}/figures.csv">figures.csv</a></td></tr>')
-    failed = "".join(f"<li>{html.escape(n)}: {html.escape(m)}</li>" for n, m in summary.failed)
+        rows.append(f"<tr><td>{html.escape(name)}</td>{_links(Path(path), slug)}</tr>")
     national = ""
     if (out / "riket" / "rapport.html").exists():
         national = '<p><a href="riket/rapport.html">Nationell indikatorrapport (riket)</a></p>'
+    rows_top = []
+    if (out / "riket").is_dir():
+        rows_top.append(f'<tr><td>Riket</td>{_links(out / "riket", "riket")}</tr>')
     if (out / COMPARISON_FOLDER / "rapport.html").exists():
-        links = " · ".join(f'<a href="{COMPARISON_FOLDER}/rapport.{ext}">{ext.upper()}</a>'
-                           for ext in (RENDERERS[f].suffix for f in FORMATS)
-                           if (out / COMPARISON_FOLDER / f"rapport.{ext}").exists())
-        national += (f'<p>{COMPARISON_NAME}: {links} · <a href="{COMPARISON_FOLDER}/figures.csv">figures.csv</a>'
-                     "</p>")
+        rows_top.append(f"<tr><td>{COMPARISON_NAME}</td>{_links(out / COMPARISON_FOLDER, COMPARISON_FOLDER)}</tr>")
+    if rows_top:
+        national += f"<table><tbody>{''.join(rows_top)}</tbody></table>"
+    failed = "".join(f"<li>{html.escape(n)}: {html.escape(m)}</li>" for n, m in summary.failed)
     page = f"""<!DOCTYPE html>
 <html lang="sv"><head><meta charset="utf-8"><title>Indikatorrapporter {summary.year}</title>
-<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:860px;margin:2em auto;color:#222}}
+<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
 h1{{color:#1f4e79}}table{{border-collapse:collapse;width:100%}}td{{padding:4px 8px;border-bottom:1px solid #ddd}}
 a{{color:#1f4e79}}</style></head><body>
 <h1>Indikatorrapporter {summary.year}</h1>{national}

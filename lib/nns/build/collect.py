@@ -22,14 +22,17 @@ def _outputs(path: Path):
 
 
 def collect(notebooks: list[Path]) -> tuple[list[dict], list[dict]]:
-    """(tables, charts) as recorded in the executed notebooks' output metadata."""
+    """(tables, charts) as recorded in the executed notebooks' output metadata, each once: a table or chart
+    shown again (the short version repeats a few, :mod:`nns.spec.parts`) is the same record."""
     tables, charts = [], []
+    seen = set()
     for path in notebooks:
         for _, meta in _outputs(path):
-            if meta.get("kind") == "table":
-                tables.append(meta)
-            elif meta.get("kind") == "chart":
-                charts.append(meta)
+            kind = meta.get("kind")
+            if kind not in ("table", "chart") or (kind, meta["number"]) in seen:
+                continue
+            seen.add((kind, meta["number"]))
+            (tables if kind == "table" else charts).append(meta)
     return tables, charts
 
 

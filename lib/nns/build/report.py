@@ -25,14 +25,15 @@ from nns import layer
 from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
 from nns.build.manifest import manifest_data, manifest_text, write_manifest
+from nns.build.outputs import output_names, write_outputs
 from nns.build.plan import Job, build_root, output_dir, plan, scope_folder
 from nns.build.publish import RENDER_KEY, publish, recover, staged, verify
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import LockedError, NNSError
 from nns.fsio import exclusive_lock, file_hash, write_atomic, write_text
 from nns.present.prose import variables
-from nns.render.book import BOOK_METADATA, read_book, write_book_metadata, write_variables
-from nns.render.renderers import RENDERERS, profile, quarto_metadata, render_book
+from nns.render.book import BOOK_METADATA, SHORT_METADATA, read_book, write_book_metadata, write_variables
+from nns.render.renderers import RENDERERS, profile, quarto_metadata, render_book, short_profile
 from nns.spec.context import Context
 
 logger = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
     formats = tuple(f for f in FORMATS if f in (formats or settings.formats))
     key = render_key(settings, scope, jobs, formats)
     targets = [out / f"rapport.{RENDERERS[f].suffix}" for f in formats] + [out / "figures.csv"]
+    targets += [out / name for name in output_names(formats, scope)]
     if _unchanged(out, key):
         result = BuildResult(out, targets, rendered=False, scope=scope)
         result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
@@ -166,11 +168,15 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
         n = write_figures(tables, charts, staging)
         write_texts(collect_texts([j.output for j in jobs]), staging)
         t2 = time.perf_counter()
+        ctx = Context(agg, scope, settings)
+        values = variables(ctx)
         if formats:
-            values = variables(Context(agg, scope, settings))
             # a renderer that fails leaves its input in the build folder, never in the report
             render_book(Path(settings.root), scope, build_root(settings, scope), staging, formats, values,
                         source_date(scope))
+        # resultat.xlsx, presentation.pptx, kortversion.* (nns.build.outputs)
+        write_outputs(ctx, Path(settings.root), build_root(settings, scope), staging, tables, charts, formats, values,
+                      source_date(scope))
         write_manifest(settings, scope, jobs, staging, formats)
         write_atomic(staging / RENDER_KEY, key.encode())
         publish(staging, out)
@@ -213,7 +219,8 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
     This is what ``quarto render`` needs (``make notebooks``): the executed
     notebooks under ``report/indicators/`` and ``report/parts/``, the
     computed variables of the same scope, and the book's metadata (title with
-    the year, the förbund, the PDF's chart widths). Returns execution statistics.
+    the year, the förbund, the PDF's chart widths) of the report and of its short
+    version (``_rapport.yml``, ``_rapport-kort.yml``). Returns execution statistics.
     """
     agg, scope = _resolve(settings, scope)
     with build_lock(settings, scope, "nnsreport notebooks"):
@@ -234,6 +241,7 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
         with tempfile.TemporaryDirectory(prefix="nnslayout-") as tmp:
             render_book(root, scope, root, Path(tmp), ("pdf",), values, source_date(scope), layout=layout)
         write_book_metadata(root / BOOK_METADATA, quarto_metadata(read_book(root, profile(scope)), scope, layout))
+        write_book_metadata(root / SHORT_METADATA, quarto_metadata(read_book(root, short_profile(scope)), scope))
     return stats
 
 

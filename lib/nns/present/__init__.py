@@ -5,5 +5,8 @@
 * :mod:`~nns.present.tables` — great_tables tables;
 * :mod:`~nns.present.charts` — seaborn charts;
 * :mod:`~nns.present.prose` — computed text: variables, indicator descriptions, commentary;
+* :mod:`~nns.present.headlines` — the short version's computed sentences;
+* :mod:`~nns.present.office`, :mod:`~nns.present.workbook`, :mod:`~nns.present.slides` — resultat.xlsx and
+  presentation.pptx from the recorded tables and charts;
 * :mod:`~nns.present.notebook` — what a notebook cell calls.
 """

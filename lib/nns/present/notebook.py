@@ -21,7 +21,7 @@ from nns.config import RIKET, Scope, load_settings, settings_from_parameters
 from nns.present import commentary, markup, prose
 from nns.present import tables as gt_tables
 from nns.present.palette import survey_colours
-from nns.present.records import MIME_META, grid, wide
+from nns.present.records import MIME_META, chart_record, grid, table_record, wide
 from nns.spec import parts
 from nns.spec.comparison import FunnelSpec, PlaceSpec
 from nns.spec.context import Context
@@ -68,9 +68,7 @@ def show_table(spec: TableSpec | None, colours: dict[str, str]) -> None:
         return
     laid_out = wide(spec)   # one layout for the HTML, the PDF grid and the CSV
     table_grid = grid(spec, colours, laid_out)
-    meta = {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "layout": spec.layout, "grid": table_grid,
-            "figures": spec.figures().to_dict(orient="split")["data"]}
+    meta = table_record(spec, table_grid)
     markdown = markup.table_markdown(spec, gt_tables.to_html(spec, colours, laid_out), table_grid)
     _display({"text/markdown": markdown, "text/plain": f"{spec.label} {spec.caption}"}, meta)
 
@@ -85,11 +83,10 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
     from nns.present import charts as draw_charts  # noqa: PLC0415
 
     svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
-    alt = spec.alt_text()
-    meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
+    meta = chart_record(spec)
     data_html = gt_tables.to_html(spec.data_table(), colours)
-    _display({"text/markdown": markup.chart_markdown(spec, svg, alt, data_html), "text/plain": alt}, meta)
+    _display({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], data_html), "text/plain": meta["alt"]},
+             meta)
 
 
 def show_comparison_chart(spec: FunnelSpec | PlaceSpec, colours: dict[str, str]) -> None:
@@ -99,10 +96,9 @@ def show_comparison_chart(spec: FunnelSpec | PlaceSpec, colours: dict[str, str])
     from nns.present import funnel  # noqa: PLC0415
 
     svg = funnel.svg_text(funnel.draw(spec, colours), funnel.titles(spec))
-    alt = spec.alt_text()
-    meta = {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "alt": alt, "figures": spec.figures().to_dict(orient="split")["data"]}
-    _display({"text/markdown": markup.chart_markdown(spec, svg, alt, inline_svg=funnel.inline(svg)), "text/plain": alt}, meta)
+    meta = chart_record(spec)
+    _display({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], inline_svg=funnel.inline(svg)),
+              "text/plain": meta["alt"]}, meta)
 
 
 def _show(specs: list, colours: dict[str, str]) -> None:

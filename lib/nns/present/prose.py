@@ -18,6 +18,7 @@ from nns.config import RIKET
 from nns.disclosure import QUESTION
 from nns.present import markup
 from nns.present.comparison_text import comparison_variables
+from nns.present.headlines import short_variables
 from nns.spec import claims
 from nns.spec.charts import chart_plan, comparable_years
 from nns.spec.context import Context
@@ -408,6 +409,7 @@ def variables(ctx: Context) -> dict:
     if local.local:
         v.update(local_variables(local))
     v.update(comparison_variables(local))
+    v.update(short_variables(local))   # the short version's sentences, for the report's scope
     # the number of indicators followed up with surveys
     v["antal_indikatorer"] = len(ins.indicators)
     v["antal_indikatorer_matta"] = len(nr.measured_indicators(ins, year))

@@ -10,10 +10,11 @@ import re
 import pandas as pd
 
 from nns.present.palette import FALLBACK
-from nns.spec.model import DASH, LAYOUTS, PRINTED, SUPPRESSED, TableSpec, display_value
+from nns.spec.model import DASH, LAYOUTS, PRINTED, SUPPRESSED, ChartSpec, TableSpec, display_value
 from nns.text import MISSING, fmt_int
 
-__all__ = ["MIME_META", "wide", "col_key", "grid", "first_column", "printed_from_grid"]
+__all__ = ["MIME_META", "N_IN_LABEL", "wide", "col_key", "grid", "first_column", "printed_from_grid", "table_record",
+           "chart_record"]
 
 #: The key of the output metadata under which a display records what it shows.
 MIME_META = "nnsreport"
@@ -24,12 +25,16 @@ def col_key(col_group: str, col: str) -> str:
     return re.sub(r"[^0-9A-Za-zåäöÅÄÖ_]+", "_", key).strip("_") or "c"
 
 
+#: Layouts that print each row's number of answers in its label ("samtliga (n=1 629)").
+N_IN_LABEL = ("categories", "yesno", "comparison")
+
+
 def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
     c = spec.cells[spec.cells["col"] != ""].copy()
     c["text"] = [display_value(s, v) + m for s, v, m in zip(c["statistic"], c["value"], c["mark"])]
     layout = spec.layout
-    if layout in ("categories", "yesno", "comparison"):
+    if layout in N_IN_LABEL:
         # n goes into the row label, as the report prints it: "samtliga (n=1629)"
         n_cells = c[(c["col"] == "n") & (c["col_group"] == "")]
         n_by_row = dict(zip(n_cells["row_order"], n_cells["value"]))
@@ -41,7 +46,7 @@ def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     table = table.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
     table.columns = [k for k, _, _ in keys]
     labels = list(rows["row"])
-    if layout in ("categories", "yesno", "comparison"):
+    if layout in N_IN_LABEL:
         labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, rows["row_order"])]
     table.insert(0, "_row", labels)
     table.insert(0, "_group", list(rows["row_group"]))
@@ -111,6 +116,19 @@ def grid(spec: TableSpec, colours: dict[str, str], laid_out=None) -> dict:
     layout, first = first_column(spec.layout, len(keys) + 1)
     return {"ncols": len(keys) + 1, "header": header, "body": body, "footnotes": list(spec.footnotes),
             "layout": layout, "first_column": first}
+
+
+def table_record(spec: TableSpec, table_grid: dict) -> dict:
+    """What a table's output records: number, label, caption, anchor, layout, the printed grid, the figures."""
+    return {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "layout": spec.layout, "grid": table_grid,
+            "figures": spec.figures().to_dict(orient="split")["data"]}
+
+
+def chart_record(spec: ChartSpec) -> dict:
+    """What a chart's output records: number, label, caption, anchor, its alt text, the figures it draws."""
+    return {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
+            "anchor": spec.anchor, "alt": spec.alt_text(), "figures": spec.figures().to_dict(orient="split")["data"]}
 
 
 def printed_from_grid(grid: dict) -> pd.DataFrame:

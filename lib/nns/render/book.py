@@ -22,7 +22,8 @@ from nns.fsio import write_text
 
 __all__ = ["VAR_RE", "EMBED_RE", "LABEL_RE", "LINK_RE", "read_book", "Chapter", "chapters", "outputs_markdown",
            "notebook_markdown", "qmd_markdown", "book_markdown", "write_variables", "write_book_metadata",
-           "PROFILE_NATIONAL", "PROFILE_LOCAL", "PROFILE_COMPARISON", "BOOK_METADATA"]
+           "PROFILE_NATIONAL", "PROFILE_LOCAL", "PROFILE_COMPARISON", "PROFILE_SHORT", "PROFILE_SHORT_LOCAL",
+           "BOOK_METADATA", "SHORT_METADATA"]
 
 VAR_RE = re.compile(r"\{\{<\s*var\s+([A-Za-z0-9_.-]+)\s*>\}\}")
 EMBED_RE = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([A-Za-z0-9_-]+)\s*>\}\}")
@@ -35,8 +36,13 @@ PROFILE_NATIONAL = "riket"
 PROFILE_LOCAL = "lokal"
 #: The comparison between förbund, a report of its own (``quarto render --profile jamforelse``).
 PROFILE_COMPARISON = "jamforelse"
+#: The profiles of the short versions (kortversion): the nation's and a förbund's.
+PROFILE_SHORT = "kort"
+PROFILE_SHORT_LOCAL = "kort-lokal"
 #: The book's computed metadata (title with the year, the förbund), written by ``make notebooks`` for Quarto.
 BOOK_METADATA = "_rapport.yml"
+#: The short version's title with its year, read after ``_rapport.yml`` by the short profiles (it wins).
+SHORT_METADATA = "_rapport-kort.yml"
 
 
 def _merge(a: dict, b: dict) -> dict:

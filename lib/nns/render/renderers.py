@@ -20,14 +20,22 @@ import yaml
 from nns.config import FORMATS, Scope
 from nns.errors import RenderError
 from nns.fsio import write_atomic
-from nns.render.book import PROFILE_COMPARISON, PROFILE_LOCAL, PROFILE_NATIONAL, book_markdown, read_book
+from nns.render.book import (
+    PROFILE_COMPARISON,
+    PROFILE_LOCAL,
+    PROFILE_NATIONAL,
+    PROFILE_SHORT,
+    PROFILE_SHORT_LOCAL,
+    book_markdown,
+    read_book,
+)
 from nns.render.html import HtmlRenderer
 from nns.render.pandoc import MD_FORMAT, pandoc
 from nns.render.pdf import PdfRenderer
 from nns.text import markdown_literal
 
 __all__ = ["RenderJob", "Renderer", "RENDERERS", "render_book", "TEMPLATES", "book_metadata", "quarto_metadata",
-           "profile"]
+           "profile", "short_profile"]
 
 #: The templates the renderers use (the Typst template, the HTML template and stylesheet).
 TEMPLATES = "report/templates"
@@ -81,6 +89,8 @@ def book_metadata(book: dict, scope: Scope) -> dict:
     }
     if scope.local:
         meta["forbund"] = markdown_literal(scope.forbund)
+    if book.get("kortversion"):   # the short version: a title block instead of a title page and contents
+        meta["kortversion"] = True
     return meta
 
 
@@ -91,6 +101,11 @@ def profile(scope: Scope) -> str:
     return PROFILE_LOCAL if scope.local else PROFILE_NATIONAL
 
 
+def short_profile(scope: Scope) -> str:
+    """The Quarto profile of a report's short version (kortversion): the nation's or a förbund's."""
+    return PROFILE_SHORT_LOCAL if scope.local else PROFILE_SHORT
+
+
 def quarto_metadata(book: dict, scope: Scope, layout: dict | None = None) -> dict:
     """What ``quarto render`` needs beside the profile, from the same metadata ``make report`` uses
     (``_rapport.yml``): the book's title with its year, the förbund, the running header, and the chart widths
@@ -98,17 +113,20 @@ def quarto_metadata(book: dict, scope: Scope, layout: dict | None = None) -> dic
     meta = book_metadata(book, scope)
     out = {"book": {"title": meta["title"]}, "header-text": meta["header-text"], "toc-title": meta["toc-title"],
            "report-year": meta["report-year"]}
-    if "forbund" in meta:
-        out["forbund"] = meta["forbund"]
+    for key in ("forbund", "kortversion"):
+        if key in meta:
+            out[key] = meta[key]
     if layout:
         out["nns-skalor"] = [{"id": k, "procent": v} for k, v in sorted(layout.items())]
     return out
 
 
 def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, formats, variables: dict,
-                when: datetime, layout: dict | None = None) -> list[Path]:
-    """Render the book (national, or the local profile) into ``out_dir``/rapport.<suffix> for each format."""
-    book = read_book(root, profile(scope))
+                when: datetime, layout: dict | None = None, book_profile: str | None = None,
+                name: str = "rapport") -> list[Path]:
+    """Render a book into ``out_dir``/<name>.<suffix> for each format: the report's (national, local or the
+    comparison), or the one ``book_profile`` names (the short version: :func:`short_profile`)."""
+    book = read_book(root, book_profile or profile(scope))
     work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
     try:
         markdown = book_markdown(root, book, build_root, variables)
@@ -125,7 +143,7 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
             futures = [(r, pool.submit(r.render, json.loads(ast_text), job)) for r in renderers]
             targets = []
             for r, f in futures:
-                target = out_dir / f"rapport.{r.suffix}"
+                target = out_dir / f"{name}.{r.suffix}"
                 write_atomic(target, f.result())
                 targets.append(target)
         return targets

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import nnsreport as nr
+from nns.config import RIKET
 from nns.spec.charts import chart_plan
 from nns.spec.context import Context
 
 __all__ = ["key_figure", "Level", "survey_levels", "indicator_levels", "Change", "period_changes",
-           "gender_gaps", "participant_indicators", "MenShare", "men_compared_with_sus"]
+           "gender_gaps", "participant_indicators", "MenShare", "men_compared_with_sus", "year_changes",
+           "clearest_changes", "changed_indicators", "riket_comparison"]
 
 
 def key_figure(ctx: Context, qid: str, year: int, group: str = nr.ALL, forbund: str | None = None) -> int | None:
@@ -95,6 +97,57 @@ def period_changes(ctx: Context) -> list[Change]:
                 last = key_figure(ctx, qid, ctx.year)
                 if years and last is not None and years[0] < ctx.year:
                     out.append(Change(qid, years[0], key_figure(ctx, qid, years[0]), last))
+    return out
+
+
+def year_changes(ctx: Context) -> list[Change]:
+    """Every measure's key figure last year and this year (samtliga, the scope's), where both are shown and
+    the question is comparable; in indicator and measure order."""
+    prev = ctx.year - 1
+    out = []
+    for ind in nr.measured_indicators(ctx.ins, ctx.year):
+        for qid in ctx.measures(ind):
+            q = ctx.ins.question(qid)
+            if not q.version(prev) or q.compare_from(ctx.year) > prev:
+                continue
+            a, b = key_figure(ctx, qid, prev), key_figure(ctx, qid, ctx.year)
+            if a is not None and b is not None:
+                out.append(Change(qid, prev, a, b))
+    return out
+
+
+def clearest_changes(ctx: Context, n: int = 3) -> list[Change]:
+    """The measures whose key figure changed most since last year, largest change first (ties: report order).
+
+    Only changes that count as an increase or a decrease by the table-20 rule for one measure
+    (``table20_points_per_measure`` points or more); none when no measure changed that much.
+    """
+    points = ctx.settings.table20_points_per_measure
+    changes = [c for c in year_changes(ctx) if nr.direction(c.points, points) != "varken"]
+    ranked = sorted(enumerate(changes), key=lambda ic: (-abs(ic[1].points), ic[0]))
+    return [c for _, c in ranked[:n]]
+
+
+def changed_indicators(ctx: Context, n: int = 2) -> list[int]:
+    """The indicators of the clearest changes (:func:`clearest_changes`) that have a line chart in the report,
+    at most ``n``, in the order of their largest change."""
+    charted = set(chart_plan(ctx.agg, ctx.year, ctx.settings))
+    out: list[int] = []
+    for c in clearest_changes(ctx, n=len(year_changes(ctx))):
+        ind = ctx.ins.indicator_of(c.question)
+        if ind is not None and ind.number in charted and ind.number not in out:
+            out.append(ind.number)
+    return out[:n]
+
+
+def riket_comparison(ctx: Context) -> list[tuple[str, int, int]]:
+    """(question, the förbund's key figure, the nation's) of every measure where both are shown this year."""
+    out = []
+    for ind in nr.measured_indicators(ctx.ins, ctx.year):
+        for qid in ctx.measures(ind):
+            own, nation = key_figure(ctx, qid, ctx.year), key_figure(ctx, qid, ctx.year, forbund=RIKET)
+            if own is not None and nation is not None:
+                out.append((qid, own, nation))
     return out
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import nnsreport as nr
-from nns.spec import charts, comparison, tables
+from nns.spec import charts, claims, comparison, tables
 from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
@@ -67,6 +67,8 @@ class Part:
     #: a text, not tables or charts: the year's editable text or computed sentences (nns.present.commentary),
     #: or a computed list (the sources)
     text: bool = False
+    #: placed in the short version only (kortversion), repeating tables or charts the report shows elsewhere
+    short: bool = False
 
 
 def _indicator(ctx: Context, n: Numbers, ind) -> list:
@@ -75,6 +77,13 @@ def _indicator(ctx: Context, n: Numbers, ind) -> list:
 
 def _no_specs(ctx: Context, n: Numbers) -> list:
     return []
+
+
+def _changed_charts(ctx: Context, n: Numbers) -> list:
+    """The line charts of the indicators that changed most since last year, as their chapters number them."""
+    first = numbering(ctx)[next(p.key for p in PARTS if p.chapter)].chart
+    return [c for number in claims.changed_indicators(ctx)
+            for c in charts.indicator_charts(ctx, ctx.ins.indicator(number), first)]
 
 
 def _measured(ctx: Context) -> int:
@@ -111,6 +120,7 @@ PARTS: tuple[Part, ...] = (
     Part("jamforelse-lokal", "jamforelse",
          lambda ctx, n: [comparison.local_table(ctx, n.table), *comparison.local_charts(ctx, n.chart)],
          tables=_one, charts=comparison.local_chart_count, national=False),
+    Part("kort-diagram", "kort", _changed_charts, short=True),
 )
 
 
@@ -174,9 +184,11 @@ def build_indicator(ctx: Context, ind) -> list[TableSpec | ChartSpec]:
 
 
 def all_specs(ctx: Context) -> list[TableSpec | ChartSpec]:
-    """Every table and chart of a report, in report order."""
+    """Every table and chart of a report, in report order (each once: the short version's repeats left out)."""
     out: list = []
     for p in parts_for(ctx.local, ctx.scope.comparison):
+        if p.short:
+            continue
         if p.chapter:
             for ind in ctx.ins.indicators:
                 out += build_indicator(ctx, ind)
