@@ -62,7 +62,10 @@ def test_every_figure_is_tagged_with_the_alt_text_the_html_gives_its_image(repor
     tags = _tags(PdfReader(str(report.out_dir / "rapport.pdf")))
     figures = [str(t["/Alt"]) for t in tags if t["/S"] == "/Figure"]
     page = (report.out_dir / "rapport.html").read_text(encoding="utf-8")
-    alts = [html.unescape(a) for a in re.findall(r'<img src="data:image/svg\+xml;base64,[^"]*"[^>]* alt="([^"]*)"', page)]
+    # an image's alt text, or (a funnel plot, its SVG in the page for its hover texts) its aria-label
+    alts = [html.unescape(a or b) for a, b in re.findall(
+        r'<img src="data:image/svg\+xml;base64,[^"]*"[^>]* alt="([^"]*)"'
+        r'|<div class="nns-svg" role="img" aria-label="([^"]*)"', page)]
     assert figures and figures == alts
 
 

@@ -241,7 +241,10 @@ def prepare_notebooks(settings: Settings, scope: Scope, workers: int = 2) -> dic
         with tempfile.TemporaryDirectory(prefix="nnslayout-") as tmp:
             render_book(root, scope, root, Path(tmp), ("pdf",), values, source_date(scope), layout=layout)
         write_book_metadata(root / BOOK_METADATA, quarto_metadata(read_book(root, profile(scope)), scope, layout))
-        write_book_metadata(root / SHORT_METADATA, quarto_metadata(read_book(root, short_profile(scope)), scope))
+        if scope.comparison:   # no short version of its own
+            (root / SHORT_METADATA).unlink(missing_ok=True)
+        else:
+            write_book_metadata(root / SHORT_METADATA, quarto_metadata(read_book(root, short_profile(scope)), scope))
     return stats
 
 

@@ -148,8 +148,13 @@ def show_indicator(ctx: Context, number: int) -> None:
     for note in chapter.notes:
         show_markdown(note)
     if chapter.commentary:   # marked, so that the build can export it for reviewers
+        name = f"indikator-{chapter.number:02d}"
+        # in the PDF, the chapter's tail: kept whole where it would otherwise leave a few lines on a page of
+        # their own (nns.render.pdf)
+        _display({"text/markdown": markup.raw("typst", f"#nns-tail({markup.typst_string(name)})[")}, {"kind": "tail"})
         _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
-                 {"kind": "commentary", "name": f"indikator-{chapter.number:02d}"})
+                 {"kind": "commentary", "name": name})
+        _display({"text/markdown": markup.raw("typst", "]")}, {"kind": "tail"})
     # the end of the chapter's text in the PDF, where a chart may be moved to keep a page from holding only a
     # few lines (nns.render.pdf; nothing in HTML)
     _display({"text/markdown": markup.raw("typst", "#nns-chapter-end()")}, {"kind": "chapter-end"})

@@ -51,16 +51,20 @@ def spill_overs(marks: list[dict]) -> list[dict]:
             chapter["charts"].append(m)
         elif m["kind"] == "krok" and chapter is not None:
             chapter["hook"] = True
+        elif m["kind"] == "svans" and chapter is not None:
+            chapter["tail"] = m
         elif m["kind"] == "slut" and chapter is not None:
             if m["page"] > chapter["start"] and m["y"] < SHORT_PAGE:
                 out.append({"start": chapter["start"], "end": m["page"], "y": m["y"], "charts": chapter["charts"],
-                            "hook": chapter["hook"]})
+                            "hook": chapter["hook"], **({"tail": chapter["tail"]} if "tail" in chapter else {})})
             chapter = None
     return out
 
 
 #: A chart's "scale" that moves it to the end of its chapter, after the text.
 DEFERRED = 0
+#: A chapter tail's "scale" that keeps it whole on one page (``#nns-tail``).
+KEPT = 1
 
 
 def narrowed(spills: list[dict], scales: dict[str, int], top: float = 68.0, slack: float = 24.0) -> dict[str, int]:
@@ -72,7 +76,10 @@ def narrowed(spills: list[dict], scales: dict[str, int], top: float = 68.0, slac
     2. where that is not enough and the chapter has an end (``#nns-chapter-end()``, as an indicator chapter
        has), its charts moved there, after the text: the last page holds the text's last lines and the
        chart, not a few lines alone;
-    3. where that does not help either, the charts as they were (100: tried, keep).
+    3. where that does not help either, the charts as they were (100: tried, keep);
+    4. a chapter without charts to change (or with every way tried) keeps its tail (``#nns-tail``, an
+       indicator's commentary) whole on its last page (:data:`KEPT`), when the tail starts on the page before:
+       the page before ends a little early, the last page holds the whole commentary.
 
     Other charts stay as they were.
 
@@ -86,15 +93,20 @@ def narrowed(spills: list[dict], scales: dict[str, int], top: float = 68.0, slac
     {'d1': 100}
     >>> narrowed([{"end": 4, "y": 170, "charts": [{"id": "d1", "page": 3, "h": 200}]}], {"d1": 0})
     {'d1': 100}
+    >>> narrowed([{"end": 4, "y": 110, "charts": [], "tail": {"id": "indikator-04", "page": 3}}], {})
+    {'indikator-04': 1}
+    >>> narrowed([{"end": 4, "y": 110, "charts": [], "tail": {"id": "indikator-04", "page": 4}}], {})
+    {}
     """
     out = dict(scales)
     for sp in spills:
         charts = [c for c in sp["charts"] if c["page"] == sp["end"] - 1] or sp["charts"]
         height = sum(c["h"] for c in charts)
-        if not height:
-            continue
         now = {c["id"]: scales.get(c["id"]) for c in charts}
-        if any(v == 100 for v in now.values()):          # every way was tried
+        if not height or any(v == 100 for v in now.values()):   # no chart to change, or every way was tried
+            tail = sp.get("tail")
+            if tail and tail["page"] == sp["end"] - 1 and tail["id"] not in scales:
+                out[tail["id"]] = KEPT
             continue
         if any(v == DEFERRED for v in now.values()):
             out.update({i: 100 for i in now})
