@@ -1,26 +1,34 @@
-"""make bench: how long the reports take to build, the project's way and the naive way.
+"""make bench: how long the reports take to build, the project's way and the naive way, on a noisy machine.
 
-* national cold: an empty notebook cache, two workers with reused kernels, HTML + PDF;
-* naive: the papermill command line once per notebook, one after another (a new
-  kernel and fresh imports every time), then the same render;
-* unchanged rebuild: `nnsreport render` again with nothing changed (a new process);
-* comparison cold: the comparison between förbund (a funnel plot per measure), empty cache;
-* batch: every förbund's local report (HTML + PDF) with `--all-forbund` (and the comparison), and the
-  naive cost per report estimated from the national naive run.
+The compared builds run alternately (A, B, A, B …, ``--rounds`` times each) and the benchmark reports medians
+and the ratio of medians, so that a burst of load on a shared machine hits both sides alike:
+
+* national cold (A): an empty notebook cache, two workers with reused kernels, every output (HTML, PDF,
+  figures.csv, resultat.xlsx, presentation.pptx, the short version); its phases from the build's own timings
+  (notebooks, figures, render of the report, the other outputs);
+* naive (B): the papermill command line once per notebook, one after another (a new kernel and fresh imports
+  every time), then the same collect and render of the report;
+* unchanged rebuild: `nnsreport render` again with nothing changed (a new process), median of the rounds;
+* comparison cold: the comparison between förbund, empty cache (once);
+* batch: every förbund's local report and the comparison with every output (`--all-forbund`), once, with the
+  peak memory of the whole process tree (the parent, its workers and their kernels, sampled).
 
 A benchmark, not a test: it prints timings and the line
-`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s`.
+`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s, batch: B s (37 reports), peak memory: M MB`.
 """
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import psutil
 import yaml
 
 from nns import layer
@@ -33,15 +41,16 @@ from nns.render.renderers import render_book
 from nns.spec.context import Context
 
 ROOT = Path(__file__).resolve().parent.parent
+NNSREPORT = str(Path(sys.executable).parent / "nnsreport")
 
 
-def cold(settings, scope, cache: Path) -> float:
+def cold(settings, scope, cache: Path) -> tuple[float, dict]:
+    """A build from an empty notebook cache into a fresh output folder: (seconds, the build's phase timings)."""
     shutil.rmtree(cache, ignore_errors=True)
-    out = output_dir(settings, scope)
-    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(output_dir(settings, scope), ignore_errors=True)
     t = time.perf_counter()
-    build_report(settings.replace(cache_dir=str(cache)), scope, workers=2)
-    return time.perf_counter() - t
+    result = build_report(settings.replace(cache_dir=str(cache)), scope, workers=2)
+    return time.perf_counter() - t, result.timings
 
 
 def naive(settings, scope, work: Path) -> float:
@@ -67,53 +76,98 @@ def naive(settings, scope, work: Path) -> float:
 
 def rebuild(year: int) -> float:
     t = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "nnsreport"), "-q", "render", "--year", str(year)],
-                   check=True, capture_output=True)
+    subprocess.run([NNSREPORT, "-q", "render", "--year", str(year)], check=True, capture_output=True)
     return time.perf_counter() - t
 
 
-def batch(year: int) -> tuple[float, int]:
+class PeakMemory:
+    """The largest total resident memory of a process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        self.root, self.peak, self._stop = psutil.Process(pid), 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                for p in [self.root, *self.root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def batch(year: int) -> tuple[float, int, float]:
+    """Every förbund's report and the comparison, with every output: (seconds, local reports, peak MB)."""
     t = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.executable).parent / "nnsreport"), "-q", "render", "--year", str(year),
-                           "--all-forbund", "--workers", "2"], capture_output=True, text=True)
+    proc = subprocess.Popen([NNSREPORT, "-q", "render", "--year", str(year), "--all-forbund", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakMemory(proc.pid) as memory:
+        out, err = proc.communicate()
     elapsed = time.perf_counter() - t
     if proc.returncode != 0:
-        print(proc.stdout[-2000:], proc.stderr[-2000:])
-    n = len([p for p in (ROOT / "_output" / str(year)).glob("*/rapport.pdf")
-             if p.parent.name not in ("riket", "jamforelse")])
-    return elapsed, n
+        print(out[-2000:], err[-2000:])
+    folders = [p.parent for p in (ROOT / "_output" / str(year)).glob("*/rapport.pdf")
+               if p.parent.name not in ("riket", "jamforelse")]
+    complete = [f for f in folders if all((f / n).exists() for n in (
+        "rapport.html", "figures.csv", "resultat.xlsx", "presentation.pptx", "kortversion.pdf", "kortversion.html"))]
+    return elapsed, len(complete), memory.peak / 2**20
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--year", type=int, default=2022)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the compared builds")
     ap.add_argument("--skip-batch", action="store_true")
     args = ap.parse_args(argv)
     settings = load_settings().replace(year=args.year)
     scope = Scope(args.year)
     cache = Path(tempfile.mkdtemp(prefix="nnsbench-cache-"))
+    colds, naives, rebuilds, phases = [], [], [], []
     try:
-        c = cold(settings, scope, cache)
-        print(f"national cold build (2 workers, empty cache): {c:.1f} s", flush=True)
-        # the rebuild uses the project's own cache: fill it, then time a no-change run
-        build_report(settings, scope, workers=2)
-        w = rebuild(args.year)
-        print(f"unchanged rebuild (new process): {w:.1f} s", flush=True)
-        with tempfile.TemporaryDirectory(prefix="nnsbench-naive-") as tmp:
-            n = naive(settings, scope, Path(tmp))
-        print(f"naive (papermill CLI per notebook, then render): {n:.1f} s", flush=True)
-        j = cold(settings, Scope(args.year, comparison=True), cache)
+        for i in range(1, args.rounds + 1):
+            c, timings = cold(settings, scope, cache)
+            colds.append(c)
+            phases.append(timings)
+            with tempfile.TemporaryDirectory(prefix="nnsbench-naive-") as tmp:
+                naives.append(naive(settings, scope, Path(tmp)))
+            # the rebuild uses the project's own cache: fill it, then time a no-change run
+            build_report(settings, scope, workers=2)
+            rebuilds.append(rebuild(args.year))
+            print(f"round {i}: national cold {c:.1f} s, naive {naives[-1]:.1f} s, unchanged rebuild "
+                  f"{rebuilds[-1]:.2f} s", flush=True)
+        c, n, w = _median(colds), _median(naives), _median(rebuilds)
+        keys = [k for k in ("notebooks", "figures", "render", "outputs") if k in phases[0]]
+        print("national cold, median per phase: " + ", ".join(
+            f"{k} {_median([p[k] for p in phases]):.2f} s" for k in keys), flush=True)
+        j, _ = cold(settings, Scope(args.year, comparison=True), cache)
         print(f"comparison between förbund cold (2 workers, empty cache): {j:.1f} s", flush=True)
+        tail = ""
         if not args.skip_batch:
             shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
-            b, count = batch(args.year)
-            jobs = len(plan(settings, scope, layer.load_aggregated(settings).instrument))
-            print(f"batch: {count} local reports and the comparison (HTML + PDF) in {b:.1f} s, "
-                  f"{b / max(count, 1):.2f} s per report; "
-                  f"naive estimate {n:.1f} s per report ({jobs} papermill runs each), "
-                  f"{n * count:.0f} s for all", flush=True)
-        print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.2f}, unchanged rebuild: {w:.1f} s, "
-              f"comparison cold: {j:.1f} s")
+            b, count, peak = batch(args.year)
+            print(f"batch: {count} local reports with every output and the comparison in {b:.1f} s, "
+                  f"{b / max(count, 1):.2f} s per report; peak memory {peak:.0f} MB", flush=True)
+            tail = f", batch: {b:.1f} s ({count} local reports + comparison), peak memory: {peak:.0f} MB"
+        print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.3f}, unchanged rebuild: {w:.2f} s, "
+              f"comparison cold: {j:.1f} s{tail} (medians of {args.rounds} alternating rounds)")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 

@@ -160,7 +160,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
         result = BuildResult(out, targets, rendered=False, scope=scope)
         result.figures = sum(1 for _ in open(out / "figures.csv", encoding="utf-8")) - 1
         _refresh_manifest(settings, scope, jobs, out, formats)
-        result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0,
+        result.timings = {"notebooks": round(t1 - t0, 2), "figures": 0, "render": 0, "outputs": 0,
                           "total": round(time.perf_counter() - t0, 2), **stats}
         return result
     with staged(out) as staging:
@@ -174,6 +174,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
             # a renderer that fails leaves its input in the build folder, never in the report
             render_book(Path(settings.root), scope, build_root(settings, scope), staging, formats, values,
                         source_date(scope))
+        t_render = time.perf_counter()
         # resultat.xlsx, presentation.pptx, kortversion.* (nns.build.outputs)
         write_outputs(ctx, Path(settings.root), build_root(settings, scope), staging, tables, charts, formats, values,
                       source_date(scope))
@@ -183,7 +184,8 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
     t3 = time.perf_counter()
     result = BuildResult(out, targets, figures=n, scope=scope)
     result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),
-                      "render": round(t3 - t2, 2), "total": round(t3 - t0, 2), **stats}
+                      "render": round(t_render - t2, 2), "outputs": round(t3 - t_render, 2),
+                      "total": round(t3 - t0, 2), **stats}
     logger.info("Rapporten klar i %s (%.1f s).", out, t3 - t0)
     return result
 
