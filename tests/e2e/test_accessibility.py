@@ -125,7 +125,8 @@ def test_tables_wider_than_a_phone_scroll_by_keyboard_with_caption_and_first_col
     page = open_page(report, PHONE)
     scrolling = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
         const s = getComputedStyle(e);
-        return ['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1;
+        return ['auto', 'scroll'].includes(s.overflowX) && e.scrollWidth > e.clientWidth + 1
+            && e.querySelector('table');   // the charts' regions: the test below
     }).map(e => e.id)""")
     assert scrolling, "no table is wider than a phone: this test would check nothing"
     for region_id in scrolling:
@@ -222,4 +223,27 @@ def test_every_chart_has_its_numbers_in_a_table_under_it(report, open_page):
         assert chart["summary"] == "Diagrammets data"
         assert chart["caption"].startswith("Diagram ") and " i siffror" in chart["caption"]
         assert chart["columns"] >= 2 and chart["rows"] and set(chart["rows"]) == {1}
-        assert all(v.endswith("%") or v in ("–", "-", "") for v in chart["values"]), chart["values"]
+        assert all(v.endswith("%") or v in ("–", "..", "") for v in chart["values"]), chart["values"]
+
+
+@pytest.mark.parametrize("report", REPORTS)
+def test_on_a_phone_every_chart_keeps_a_legible_width_in_a_region_a_keyboard_can_scroll(report, open_page):
+    """At 390 px a chart drawn 6.4 inches wide would shrink its 7-point labels to 5 px; it keeps 600 px (9 px
+    labels) and scrolls sideways in a focusable region named by its label."""
+    page = open_page(report, PHONE)
+    charts = page.evaluate("""() => [...document.querySelectorAll('.nns-figure img')].map(img => {
+        const r = img.closest('.nns-chart-scroll');
+        return {width: img.getBoundingClientRect().width, region: !!r, tabindex: r ? r.tabIndex : -1,
+                label: r ? r.getAttribute('aria-label') : '', scrolls: r ? r.scrollWidth > r.clientWidth : false};
+    })""")
+    assert len(charts) >= 10
+    for chart in charts:
+        assert chart["width"] >= 600 and chart["region"] and chart["tabindex"] == 0, chart
+        assert chart["label"].startswith("Diagram ") and chart["scrolls"], chart
+    region = page.locator(".nns-chart-scroll").first
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    try:
+        page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
+    except PlaywrightTimeout:
+        pytest.fail("the keyboard does not scroll a chart's region")

@@ -176,11 +176,14 @@ def chart_markdown(spec: ChartSpec, svg: str, alt: str, data_html: str = "", inl
     ``svg`` either way.
     """
     if inline_svg:
-        image_html = f'<div class="nns-svg" role="img" aria-label="{html.escape(alt)}">{inline_svg}</div>'
+        image = f'<div class="nns-svg" role="img" aria-label="{html.escape(alt)}">{inline_svg}</div>'
     else:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        image_html = (f'<p><img src="data:image/svg+xml;base64,{data}" style="width:100%" '
-                      f'alt="{html.escape(alt)}" /></p>')
+        image = f'<img src="data:image/svg+xml;base64,{data}" style="width:100%" alt="{html.escape(alt)}" />'
+    # on a phone the chart keeps a width its text can be read at and scrolls sideways in its own region
+    # (focusable, named by the chart's label, as the tables' regions are)
+    image_html = (f'<div class="nns-chart-scroll" tabindex="0" role="region" '
+                  f'aria-label="{html.escape(spec.label)}">{image}</div>')
     image_typst = (f"#figure(kind: image, nns-image({typst_string(spec.anchor)}, image(bytes({typst_string(svg)}), "
                    f"format: \"svg\", width: 100%, alt: {typst_string(alt)}))) <{spec.anchor}>")
     # the figure's <div> is raw HTML, not a Markdown Div: pandoc would write a Div as a Typst block, and a
