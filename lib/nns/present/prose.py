@@ -401,7 +401,8 @@ def variables(ctx: Context) -> dict:
         v["forbund_remittent_mening"] = ""
     v["remittent_forsta_ar"] = ins.survey("remittent").from_year
     v["tabell20_poang"] = number_word(ctx.settings.table20_points_per_measure)
-    v["tabell20_tryckt_mening"] = table_20_departures_sentence(ctx)
+    # the national method chapter's (the only book that prints it; the audit of the printed table 20 takes a second)
+    v["tabell20_tryckt_mening"] = "" if local.local or local.scope.comparison else table_20_departures_sentence(ctx)
     v["utv_ettar_mening"] = one_year_sentence(ctx)
     v["diagram_saknas_mening"] = no_chart_sentence(ctx)
     v.update(source_sentences(ctx))
