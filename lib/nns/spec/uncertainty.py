@@ -30,9 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.stats import mstats
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+# scipy.stats and statsmodels are imported where they are used: together they take about a second and a half
+# to import, which a command that only checks whether a report is up to date (an unchanged rebuild) never needs
 
 __all__ = ["LEVEL", "COVERAGES", "WINSOR", "OVERDISPERSION_TEST", "wilson", "newcombe", "funnel_limits",
            "Dispersion", "overdispersion", "pearson_residuals", "phi_estimate"]
@@ -49,6 +49,8 @@ OVERDISPERSION_TEST = 0.05
 
 def wilson(count: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     """The Wilson score interval of the share ``count`` / ``n``."""
+    from statsmodels.stats.proportion import proportion_confint  # noqa: PLC0415
+
     lo, hi = proportion_confint(int(count), int(n), alpha=1 - level, method="wilson")
     share = int(count) / int(n)
     # the closed form leaves rounding dust at the ends (5.6e-17 for none of seven): the share is inside
@@ -57,6 +59,8 @@ def wilson(count: int, n: int, level: float = LEVEL) -> tuple[float, float]:
 
 def newcombe(count1: int, n1: int, count0: int, n0: int, level: float = LEVEL) -> tuple[float, float]:
     """The interval of the difference ``count1/n1 − count0/n0`` (Newcombe's hybrid score method)."""
+    from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: PLC0415
+
     lo, hi = confint_proportions_2indep(int(count1), int(n1), int(count0), int(n0), method="newcomb",
                                         compare="diff", alpha=1 - level)
     return float(lo), float(hi)
@@ -70,6 +74,8 @@ def _lower_share(q: float, n: np.ndarray, p0: float) -> np.ndarray:
     r/n, at the fraction of the step that q has not yet used. A count lies below it exactly when
     P(X ≤ count) < q.
     """
+    from scipy import stats  # noqa: PLC0415
+
     r = stats.binom.ppf(q, n, p0)   # the smallest r with P(X ≤ r) ≥ q
     at_r = stats.binom.cdf(r, n, p0)
     below = stats.binom.cdf(r - 1, n, p0)
@@ -145,6 +151,8 @@ def overdispersion(counts, ns, p0: float, winsor: float = WINSOR) -> Dispersion:
     if units < 2 or not 0 < p0 < 1:
         return Dispersion(1.0, units, 1.0)
     estimate = phi_estimate(pearson_residuals(np.asarray(counts, dtype=float)[keep], ns[keep], p0), winsor)
+    from scipy import stats  # noqa: PLC0415
+
     p_value = float(stats.chi2.sf(units * estimate, units - 1))
     return Dispersion(estimate, units, p_value)
 
@@ -152,5 +160,7 @@ def overdispersion(counts, ns, p0: float, winsor: float = WINSOR) -> Dispersion:
 def phi_estimate(z, winsor: float = WINSOR) -> float:
     """φ̂: the mean of the squared z-scores after winsorizing ``winsor`` of them in each tail (the most extreme
     pulled in to the value of the last one kept, scipy's ``mstats.winsorize``)."""
+    from scipy.stats import mstats  # noqa: PLC0415
+
     z = np.asarray(mstats.winsorize(np.asarray(z, dtype=float), limits=(winsor, winsor)))
     return float(np.mean(z ** 2))
