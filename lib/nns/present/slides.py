@@ -415,6 +415,25 @@ def _indicator_slide(prs, deck: Deck, ind: IndicatorSlide, when: datetime) -> No
     _notes(slide, notes + foot)
 
 
+def _fitted_widths(header: list[str], rows: list[list[str]], size: int) -> list:
+    """Column widths for a table as wide as the slide's text: each value column as wide as its longest value on
+    one line (an outcome such as 'Varken ökning eller minskning' never wraps, so that every row keeps one line
+    and the table stays on the slide), at least its header's longest word; the first column takes the rest.
+
+    >>> w = _fitted_widths(["Indikator", "Totalt", "Mått med tydlig ökning"],
+    ...                    [["1 Personcentrering", "Varken ökning eller minskning", "1 av 2"]], 10)
+    >>> [round(x / 914400, 2) for x in w]
+    [9.4, 2.26, 0.67]
+    """
+    per_char = size / 72 * 0.5   # inches per character of Arial, on average
+    values = []
+    for j in range(1, len(header)):
+        longest = max([len(str(r[j])) for r in rows if j < len(r)] + [max(map(len, header[j].split()), default=0)])
+        values.append(Inches(min(2.6, longest * per_char + 0.25)))
+    first = WIDTH - 2 * MARGIN - sum(values, Emu(0))
+    return [Emu(int(first))] + values
+
+
 def _development_slide(prs, deck: Deck) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[5])
     record = deck.development
@@ -431,10 +450,10 @@ def _development_slide(prs, deck: Deck) -> None:
             label = r["cells"][0]
             n = number_of.get(label, "")
             rows.append([f"{n} {deck.indicator_names.get(n, label)}" if n else label] + list(r["cells"][1:]))
-    n = len(header) - 1
     height = min(Inches(0.36), (HEIGHT - Inches(3.1)) // max(len(rows) + 1, 1))
-    _table(slide, record["label"], header, rows, MARGIN, Inches(2.05), [Inches(5.3)] + [Inches(7.0 / n)] * n,
-           size=11 if len(rows) > 12 else 13, fills=OUTCOME_FILLS, row_height=height)
+    size = 10 if len(rows) > 12 else 12
+    _table(slide, record["label"], header, rows, MARGIN, Inches(2.05), _fitted_widths(header, rows, size),
+           size=size, fills=OUTCOME_FILLS, row_height=height)
     _notes(slide, [f"{record['label']}. {record['caption']}", deck.development_text,
                    *grid.get("footnotes", [])])
 
