@@ -130,6 +130,31 @@ def test_every_chapter_notebook_is_titled_in_a_markdown_cell(prepared):
         assert not [o for c in before for o in c.get("outputs", [])], f"{path}: the title comes before the content"
 
 
+RAW_TYPST = re.compile(r"```\{=typst\}\n(.*?)\n```", re.S)
+TYPST_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def test_every_output_closes_the_typst_it_opens(prepared):
+    """Quarto wraps each cell output in a block of its own (`#block[…]`): a Typst call opened in one output and
+    closed in another would close Quarto's block instead of its own (the PDF's tail and chart wrappers)."""
+    tree, _, _ = prepared
+    checked = 0
+    for path in (tree / "report").glob("**/*.ipynb"):
+        for cell in _notebook(path)["cells"]:
+            for o in cell.get("outputs", []):
+                md = o.get("data", {}).get("text/markdown")
+                if not md:
+                    continue
+                typst = TYPST_STRING.sub('""', "\n".join(RAW_TYPST.findall("".join(md))))
+                depth = 0
+                for ch in typst:
+                    depth += {"[": 1, "]": -1}.get(ch, 0)
+                    assert depth >= 0, f"{path.name}: closes what another output opened"
+                assert depth == 0, f"{path.name}: leaves open what another output closes"
+                checked += 1
+    assert checked > 20
+
+
 def test_no_output_makes_quarto_reach_for_the_network_or_lose_alt_text(prepared):
     """An HTML output makes Quarto add require.js and jQuery from a CDN; an image output loses its alt text."""
     tree, profile, _ = prepared

@@ -58,8 +58,8 @@ def collect_texts(notebooks: list[Path]) -> dict[str, str]:
     out = {}
     for path in notebooks:
         for o, meta in _outputs(path):
-            if meta.get("kind") == "commentary":
-                md = o["data"]["text/markdown"]
+            if meta.get("kind") == "commentary":   # the text itself (the Markdown wraps it for the PDF)
+                md = o["data"].get("text/plain", o["data"]["text/markdown"])
                 out[meta.get("name") or Path(path).stem] = ("".join(md) if isinstance(md, list) else md).strip() + "\n"
     return out
 

@@ -150,14 +150,19 @@ def show_indicator(ctx: Context, number: int) -> None:
     if chapter.commentary:   # marked, so that the build can export it for reviewers
         name = f"indikator-{chapter.number:02d}"
         # in the PDF, the chapter's tail: kept whole where it would otherwise leave a few lines on a page of
-        # their own (nns.render.pdf)
-        _display({"text/markdown": markup.raw("typst", f"#nns-tail({markup.typst_string(name)})[")}, {"kind": "tail"})
-        _display({"text/markdown": chapter.commentary, "text/plain": chapter.commentary},
-                 {"kind": "commentary", "name": name})
-        _display({"text/markdown": markup.raw("typst", "]")}, {"kind": "tail"})
-    # the end of the chapter's text in the PDF, where a chart may be moved to keep a page from holding only a
-    # few lines (nns.render.pdf; nothing in HTML)
-    _display({"text/markdown": markup.raw("typst", "#nns-chapter-end()")}, {"kind": "chapter-end"})
+        # their own (nns.render.pdf); one output, as Quarto wraps each output in a block of its own
+        # the chapter's end in the same output: Quarto's block around an output of its own would take room
+        # (block spacing) on a full page and start an empty one
+        tail = "\n\n".join([markup.raw("typst", f"#nns-tail({markup.typst_string(name)})["),
+                             chapter.commentary.strip(), markup.raw("typst", "]"), CHAPTER_END]) + "\n"
+        _display({"text/markdown": tail, "text/plain": chapter.commentary}, {"kind": "commentary", "name": name})
+    else:
+        _display({"text/markdown": CHAPTER_END}, {"kind": "chapter-end"})
+
+
+#: The end of a chapter's text in the PDF, where a chart may be moved to keep a page from holding only a few
+#: lines (nns.render.pdf; nothing in HTML).
+CHAPTER_END = markup.raw("typst", "#nns-chapter-end()")
 
 
 #: The texts of the text parts: the year's editable text (or its draft), or computed bullet points.
