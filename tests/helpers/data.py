@@ -10,7 +10,8 @@ from pathlib import Path
 from nns.config import ROOT, Settings, load_settings
 from nns.registration.model import Registration, Row
 
-__all__ = ["ROOT", "Registration", "row", "hermetic", "settings_file", "SESSION_DIR", "SESSION_CACHE"]
+__all__ = ["ROOT", "Registration", "row", "hermetic", "settings_file", "instrument_with_version", "SESSION_DIR",
+           "SESSION_CACHE"]
 
 #: The test session's own folder (temporary, removed at exit), for what tests share.
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="nnstest-"))
@@ -44,6 +45,17 @@ def settings_file(settings: Settings, path: Path) -> Path:
                             for k, v in values.items()]
     path = Path(path)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def instrument_with_version(tmp_path: Path, qid: str, version: dict) -> Path:
+    """A copy of the project's instrument.yaml in ``tmp_path`` where question ``qid`` has one more version."""
+    import yaml  # noqa: PLC0415
+
+    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
+    next(q for q in raw["questions"] if q["id"] == qid)["versions"].append(version)
+    path = tmp_path / "instrument.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return path
 
 

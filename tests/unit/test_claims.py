@@ -5,9 +5,8 @@ import re
 from dataclasses import replace
 
 import pytest
-import yaml
 
-from helpers.data import Registration, hermetic, row
+from helpers.data import Registration, hermetic, instrument_with_version, row
 from nns.build.year import instrument_changes
 from nns.config import ROOT, Scope
 from nns.instrument import load_instrument
@@ -88,11 +87,8 @@ def test_a_text_file_is_the_analysts_unless_it_still_has_the_draft_mark(tmp_path
 
 
 def test_the_changes_of_a_new_year_are_listed_from_the_instrument(tmp_path):
-    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
-    q = next(q for q in raw["questions"] if q["id"] == "personal.1")
-    q["versions"].append({"from": 2023, "number": 12, "scale": "I", "comparable": False, "text": "Ny lydelse?"})
-    path = tmp_path / "instrument.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = instrument_with_version(tmp_path, "personal.1", {"from": 2023, "number": 12, "scale": "I",
+                                                           "comparable": False, "text": "Ny lydelse?"})
     changes = instrument_changes(load_instrument(path), 2023)
     assert changes == ["Personal, personal.1: fråga 1 blir fråga 12, ny formulering, inte jämförbar med tidigare år."]
     assert instrument_changes(load_instrument(), 2022) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from helpers.data import instrument_with_version
 from nns.config import ROOT
 from nns.errors import InstrumentError
 from nns.instrument import load_instrument
@@ -41,11 +42,8 @@ def test_comparisons_follow_the_history(instrument, qid, compare_from):
 
 def test_a_new_years_change_is_a_data_edit(tmp_path):
     """Rewording a question for 2023 (not comparable) needs only a new version in the YAML."""
-    raw = yaml.safe_load((ROOT / "data" / "instrument.yaml").read_text(encoding="utf-8"))
-    q = next(q for q in raw["questions"] if q["id"] == "personal.1")
-    q["versions"].append({"from": 2023, "number": 1, "scale": "I", "comparable": False, "text": "Ny lydelse?"})
-    path = tmp_path / "instrument.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = instrument_with_version(tmp_path, "personal.1", {"from": 2023, "number": 1, "scale": "I",
+                                                           "comparable": False, "text": "Ny lydelse?"})
     ins = load_instrument(path)
     assert ins.question("personal.1").compare_from(2023) == 2023
     assert ins.question("personal.1").compare_from(2022) == 2018

@@ -37,8 +37,9 @@ def _theme():
 def draw(spec, colours: dict[str, str]):
     """A matplotlib Figure for a chart spec; ``colours`` maps a survey id to its colour."""
     _theme()
-    fig = _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours)
-    draw_intervals(fig, spec)   # the key figures' 95 % intervals: bands around the lines, whiskers on the bars
+    bands = intervals(spec)
+    fig = _draw_bars(spec, colours) if spec.kind == "bars" else _draw_lines(spec, colours, bands)
+    draw_intervals(fig, spec, bands)   # the key figures' 95 % intervals: bands around the lines, whiskers on bars
     return fig
 
 
@@ -71,7 +72,7 @@ def value_axis(lo: int, hi: int, min_span: int = MIN_SPAN) -> tuple[int, int]:
     return a, b
 
 
-def _draw_lines(spec, colours):
+def _draw_lines(spec, colours, bands):
     """One seaborn call for all series: colour by respondent group, a marker per question, dashes for män and
     riket; a value label at each line's end, in the line's colour made legible."""
     data = _int_values(spec.cells)
@@ -110,7 +111,6 @@ def _draw_lines(spec, colours):
             labels.append((int(last["y"]), int(last["v"]), text_colour[series]))
     # the axis holds the förbund's (or nation's) 95 % bands too, so that drawing them (nns.present.intervals)
     # leaves the axis, and so the labels' spacing, as it is
-    bands = intervals(spec)
     bands = bands[~bands["riket"].astype(bool)]
     lows = [data["v"].min()] + ([math.floor(bands["lower"].min())] if len(bands) else [])
     highs = [data["v"].max()] + ([math.ceil(bands["upper"].max())] if len(bands) else [])

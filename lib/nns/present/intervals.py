@@ -37,9 +37,10 @@ def intervals(spec) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
-def draw_intervals(fig, spec) -> None:
-    """Add the key figures' 95 % intervals to a drawn chart: bands for lines, whiskers for bars."""
-    data = intervals(spec)
+def draw_intervals(fig, spec, data: pd.DataFrame | None = None) -> None:
+    """Add the key figures' 95 % intervals to a drawn chart: bands for lines, whiskers for bars (``data``:
+    :func:`intervals` of the spec, when the caller has them already)."""
+    data = intervals(spec) if data is None else data
     if data.empty or not fig.axes:
         return
     ax = fig.axes[0]

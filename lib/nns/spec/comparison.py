@@ -31,7 +31,7 @@ import nnsreport as nr
 from nns.config import RIKET, Scope
 from nns.spec import uncertainty
 from nns.spec.context import Context
-from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, TableSpec, with_unprinted
+from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, Diagram, TableSpec, with_unprinted
 from nns.spec.tables import key_figure_rule, suppression_note
 from nns.text import fmt_int, fmt_pct, join_sv
 
@@ -186,7 +186,7 @@ def interval_text(lo: float, hi: float) -> str:
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class FunnelSpec:
+class FunnelSpec(Diagram):
     """A funnel plot: every förbund's key figure against its number of answers, with the control limits."""
 
     number: str
@@ -197,14 +197,6 @@ class FunnelSpec:
     minimum: int = 0                    # the fewest answers a verdict is given from
     note: str = ""
     kind: ClassVar[str] = "funnel"
-
-    @property
-    def label(self) -> str:
-        return f"Diagram {self.number}"
-
-    @property
-    def anchor(self) -> str:
-        return "diagram-" + self.number.lower()
 
     def figures(self) -> pd.DataFrame:
         return self.cells[CSV_COLUMNS].reset_index(drop=True)
@@ -440,7 +432,7 @@ def local_table(ctx: Context, number: int) -> TableSpec | None:
 
 
 @dataclass(frozen=True)
-class PlaceSpec:
+class PlaceSpec(Diagram):
     """A förbund's place in the funnels of one survey's measures: per measure the limits at its n, the nation,
     and its key figure with its interval."""
 
@@ -452,14 +444,6 @@ class PlaceSpec:
     note: str = ""
     unprinted: pd.DataFrame | None = None     # the key figures' intervals (figures.csv)
     kind: ClassVar[str] = "place"
-
-    @property
-    def label(self) -> str:
-        return f"Diagram {self.number}"
-
-    @property
-    def anchor(self) -> str:
-        return "diagram-" + self.number.replace(".", "-")
 
     def figures(self) -> pd.DataFrame:
         return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)

@@ -29,7 +29,7 @@ import nnsreport as nr
 from nns.text import fmt_int, fmt_pct, join_sv
 
 __all__ = ["FIGURE_COLUMNS", "DISPLAY_COLUMNS", "CSV_COLUMNS", "SUPPRESSED", "DASH", "PRINTED", "PERCENT_STATS",
-           "LAYOUTS", "GROUP_LABELS", "UNPRINTED_STATS", "TableSpec", "ChartSpec", "Cells", "display_value", "figures",
+           "LAYOUTS", "GROUP_LABELS", "UNPRINTED_STATS", "TableSpec", "Diagram", "ChartSpec", "Cells", "display_value", "figures",
            "with_unprinted"]
 
 FIGURE_COLUMNS = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "statistic", "value"]
@@ -183,8 +183,23 @@ def with_unprinted(printed: pd.DataFrame, unprinted: pd.DataFrame | None) -> pd.
 
 
 
+class Diagram:
+    """What names a diagram, whatever draws it (a chart, a funnel plot, a förbund's place in the funnels):
+    its label and its anchor, from its ``number``."""
+
+    number: str
+
+    @property
+    def anchor(self) -> str:
+        return "diagram-" + self.number.replace(".", "-").lower()
+
+    @property
+    def label(self) -> str:
+        return f"Diagram {self.number}"
+
+
 @dataclass(frozen=True)
-class ChartSpec:
+class ChartSpec(Diagram):
     """One diagram: its number, caption, the plotted points (as cells) and how to draw them."""
 
     number: str
@@ -196,14 +211,6 @@ class ChartSpec:
     #: figures recorded but not drawn as points of their own (:data:`UNPRINTED_STATS`; the charts draw the
     #: intervals as bands or whiskers), in figures.csv form
     unprinted: pd.DataFrame | None = None
-
-    @property
-    def anchor(self) -> str:
-        return "diagram-" + self.number.replace(".", "-")
-
-    @property
-    def label(self) -> str:
-        return f"Diagram {self.number}"
 
     def figures(self) -> pd.DataFrame:
         return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
