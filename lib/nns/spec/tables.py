@@ -66,7 +66,7 @@ def table_1(ctx: Context, number: int = 1) -> TableSpec:
         cells.add(row="Antal deltagande förbund", col="Totalt", year=ctx.year, statistic="antal_forbund",
                   value=len(ctx.agg.forbund(ctx.year)))
     caption = "Antal enkäter per respondentgrupp." if ctx.local else "Antal enkäter och förbund per respondentgrupp."
-    notes = ("- = förbundet använde inte enkäten.",) if ctx.local and len(ctx.used_surveys()) < len(surveys) else ()
+    notes = ("– = förbundet använde inte enkäten.",) if ctx.local and len(ctx.used_surveys()) < len(surveys) else ()
     return TableSpec(str(number), caption, cells.frame(), stub_label="", footnotes=notes)
 
 
@@ -555,7 +555,7 @@ def table_21(ctx: Context, number: int = 21) -> TableSpec:
         cells.add(row=label, col="Totalt", statistic="", value=DASH, forbund=RIKET)
     caption = f"Antal insamlade enkäter och deltagande förbund {years[0]}–{years[-1]}."
     missing = [y for y in years if not ctx.agg.forbund_nationally(y)]
-    notes = (f"- = uppgift saknas om antalet samordningsförbund i landet {join_sv(missing)} "
+    notes = (f"– = uppgift saknas om antalet samordningsförbund i landet {join_sv(missing)} "
              "(data/national.yaml).",) if missing else ()
     return TableSpec(str(number), caption, cells.frame(), footnotes=notes)
 
