@@ -377,13 +377,23 @@ def total_responses(agg: Aggregated, year: int, forbund: str = RIKET) -> int:
 
 def question_counts(agg: Aggregated, question_id: str, year: int, forbund: str = RIKET) -> dict:
     """Category counts per group for one question: ``{group: {n, negativt, ...}}``."""
+    groups = _question_counts_cached(agg, year, forbund).get(question_id, {})
+    return {g: dict(row) for g, row in groups.items()}
+
+
+@functools.lru_cache(maxsize=256)
+def _question_counts_cached(agg: Aggregated, year: int, forbund: str) -> dict:
+    """{question id: {group: counts}} of one year and scope, read from the counts in one pass.
+
+    A report asks for a question's counts a few thousand times (every table, chart, comparison and disclosure
+    check); selecting them from the frame each time cost a second of every report.
+    """
     c = counts(agg, year, forbund)
-    survey = question_id.split(".")[0]
-    try:
-        sub = c.loc[(survey, question_id)]
-    except KeyError:
-        return {}
-    return {g: {k: int(v) for k, v in row.items()} for g, row in sub.iterrows()}
+    out: dict = {}
+    columns = [str(k) for k in c.columns]
+    for (_survey, qid, group), values in zip(c.index, c.to_numpy().tolist()):
+        out.setdefault(qid, {})[group] = {k: int(v) for k, v in zip(columns, values)}
+    return out
 
 
 def key_figure_of(agg: Aggregated, question_id: str, year: int, group: str = nr.ALL, forbund: str = RIKET):
