@@ -10,12 +10,13 @@ client, which it neither creates nor stops (a client per notebook costs
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import nbformat
@@ -54,6 +55,14 @@ class SharedKernelEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final)
         client.kc = kc   # nbclient uses a client it is given and leaves it running
         return client.execute(cleanup_kc=False)
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, **kwargs):
+        """papermill's execution, then the chapter titles moved into Markdown cells before papermill writes the
+        notebook (once); a failed notebook is left as it ran, so that papermill names the failing cell."""
+        nb = super().execute_notebook(nb, kernel_name, **kwargs)
+        failed = any(c.get("metadata", {}).get("papermill", {}).get("exception") for c in nb.cells)
+        return nb if failed else lift_headings(nb)
 
 
 papermill_engines.register(ENGINE, SharedKernelEngine)
@@ -94,16 +103,23 @@ class NotebookRunner:
         nb = nbformat.read(job.notebook, as_version=4)
         params = next(c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
         params.source = RESET_SOURCE + params.source
+        # papermill writes the executed notebook to a temporary name (it serializes it whether or not it has
+        # a path, so it is given one), renamed into place whole
+        tmp = job.output.with_name(f".{job.output.stem}.{os.getpid()}.tmp.ipynb")
         try:
-            executed = pm.execute_notebook(
-                nb, None, parameters=job.parameters, engine_name=ENGINE, km=self.km, kc=self.kc,
-                progress_bar=False, request_save_on_cell_execute=False, log_output=False, cwd=str(self.cwd),
+            pm.execute_notebook(
+                nb, str(tmp), parameters=job.parameters, engine_name=ENGINE, km=self.km, kc=self.kc,
+                # no cwd: the kernel runs in its own (self.cwd, set when it started); papermill's chdir would
+                # change the whole process's directory under the other runners' threads
+                progress_bar=False, request_save_on_cell_execute=False, log_output=False,
             )
+            os.replace(tmp, job.output)
         except pm.PapermillExecutionError as exc:
             # the cell's place in the notebook (the parameters cell is number 0)
             raise RenderError(f"{exc.ename}: {exc.evalue}",
                               where=f"{job.notebook.name} ({job.name}), cell {exc.cell_index}") from None
-        write_atomic(job.output, nbformat.writes(lift_headings(executed)).encode("utf-8"))
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def __exit__(self, *exc):
         if self.kc is not None:
@@ -137,8 +153,32 @@ def _run_chunk(args, runner: NotebookRunner | None = None) -> int:
 
 
 def _execute_parallel(todo, workers: int, root: str) -> None:
-    """Split the jobs over ``workers`` processes, each with its own kernel."""
-    chunks = [todo[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-        for f in [pool.submit(_run_chunk, (c, root)) for c in chunks if c]:
+    """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
+
+    Each thread starts one kernel and takes the next job from a shared queue until none is left, so a kernel
+    that finishes early takes more (the national report's first notebooks cost the most). Threads, not
+    processes: the kernels do the work, and a driving process would import papermill and the package again
+    (about a second of a cold build). The first failure stops the others after their current notebook.
+    """
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    for item in todo:
+        jobs.put(item)
+    stop = threading.Event()
+
+    def drive() -> None:
+        with NotebookRunner(Path(root)) as runner:
+            while not stop.is_set():
+                try:
+                    item = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                _run_chunk(([item], root), runner)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nnskernel") as pool:
+        futures = [pool.submit(drive) for _ in range(min(workers, len(todo)))]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        finally:
+            stop.set()
+        for f in futures:
             f.result()

@@ -30,28 +30,49 @@ N_IN_LABEL = ("categories", "yesno", "comparison")
 
 
 def wide(spec: TableSpec) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
-    """The printed table as a frame for great_tables, and its columns as (key, group, label)."""
-    c = spec.cells[spec.cells["col"] != ""].copy()
-    c["text"] = [display_value(s, v) + m for s, v, m in zip(c["statistic"], c["value"], c["mark"])]
+    """The printed table as a frame for great_tables, and its columns as (key, group, label).
+
+    Built from the cells' columns as lists: a report lays out some 50 tables, and pandas' pivot cost
+    10 ms each for a few dozen cells.
+    """
+    c = spec.cells
+    keep = [x != "" for x in c["col"].tolist()]
+
+    def column(name: str) -> list:
+        return [v for v, k in zip(c[name].tolist(), keep) if k]
+
+    cols_, groups_, stats, values, marks = (column(n) for n in ("col", "col_group", "statistic", "value", "mark"))
+    row_orders, col_orders = column("row_order"), column("col_order")
+    row_groups, row_labels, respondents = column("row_group"), column("row"), column("respondent")
+    texts = [display_value(s, v) + m for s, v, m in zip(stats, values, marks)]
     layout = spec.layout
+    n_by_row: dict = {}
+    cells = range(len(texts))
     if layout in N_IN_LABEL:
         # n goes into the row label, as the report prints it: "samtliga (n=1629)"
-        n_cells = c[(c["col"] == "n") & (c["col_group"] == "")]
-        n_by_row = dict(zip(n_cells["row_order"], n_cells["value"]))
-        c = c[~((c["col"] == "n") & (c["col_group"] == ""))]
-    rows = c.drop_duplicates("row_order").sort_values("row_order")[["row_order", "row_group", "row", "respondent"]]
-    cols = c.drop_duplicates("col_order").sort_values("col_order")[["col_order", "col_group", "col"]]
-    keys = [(col_key(g, n), g, n) for g, n in zip(cols["col_group"], cols["col"])]
-    table = c.pivot_table(index="row_order", columns="col_order", values="text", aggfunc="first")
-    table = table.reindex(index=rows["row_order"], columns=cols["col_order"]).fillna("")
-    table.columns = [k for k, _, _ in keys]
-    labels = list(rows["row"])
+        is_n = [cols_[i] == "n" and groups_[i] == "" for i in cells]
+        for i in cells:
+            if is_n[i]:
+                n_by_row[row_orders[i]] = values[i]
+        cells = [i for i in cells if not is_n[i]]
+    rows: dict = {}   # row_order: its first cell (as drop_duplicates keeps it)
+    columns: dict = {}
+    text_at: dict = {}
+    for i in cells:
+        rows.setdefault(row_orders[i], i)
+        columns.setdefault(col_orders[i], i)
+        text_at.setdefault((row_orders[i], col_orders[i]), texts[i])
+    row_keys = sorted(rows, key=lambda o: (o is None, o))
+    col_keys = sorted(columns, key=lambda o: (o is None, o))
+    keys = [(col_key(groups_[columns[o]], cols_[columns[o]]), groups_[columns[o]], cols_[columns[o]])
+            for o in col_keys]
+    labels = [row_labels[rows[o]] for o in row_keys]
     if layout in N_IN_LABEL:
-        labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, rows["row_order"])]
-    table.insert(0, "_row", labels)
-    table.insert(0, "_group", list(rows["row_group"]))
-    table.insert(0, "_respondent", list(rows["respondent"]))
-    return table.reset_index(drop=True), keys
+        labels = [f"{lab} (n={_n_text(n_by_row.get(o))})" for lab, o in zip(labels, row_keys)]
+    data = [[respondents[rows[o]], row_groups[rows[o]], lab] + [text_at.get((o, co), "") for co in col_keys]
+            for o, lab in zip(row_keys, labels)]
+    table = pd.DataFrame(data, columns=["_respondent", "_group", "_row"] + [k for k, _, _ in keys], dtype=object)
+    return table, keys
 
 
 def _n_text(n) -> str:
