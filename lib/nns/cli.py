@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
-import nnsreport as nr
 from nns.config import FORMATS, RIKET, Scope, Settings, check_settings, load_settings
 from nns.errors import NNSError, RegistrationError
 
@@ -40,11 +40,6 @@ def _settings(args) -> Settings:
 
 
 def cmd_render(args) -> int:
-    from nns import layer
-    from nns.build.report import build_report
-    from nns.present.commentary import missing_texts
-    from nns.spec.context import Context
-
     s = _settings(args)
     formats = tuple(args.format.split(",")) if args.format else s.formats
     bad = [f for f in formats if f not in FORMATS]
@@ -58,26 +53,57 @@ def cmd_render(args) -> int:
         summary = render_all(s, formats, workers=args.workers, progress=not args.quiet)
         print(summary.text())
         return 0 if not summary.failed else 1
+    # an unchanged report is answered from the files alone, before pandas and the package are imported
+    from nns.build import quick
+
+    t0 = time.perf_counter()
+    request = quick.request_of(s, args.forbund, args.jamforelse, formats, getattr(args, "config", None))
+    key = quick.input_key(s, request)
+    stamp = quick.check(s, request, key)
+    if stamp is not None:
+        logger.info("Inget har ändrats sedan rapporten i %s byggdes.", stamp["out"])
+        printed = {**stamp, "unchanged": True}
+        timings = {"total": time.perf_counter() - t0, "executed": 0, "cached": stamp["notebooks"]}
+    else:
+        printed, result = _render(s, args, formats)
+        quick.remember(s, request, key, result.out_dir, result.manifest, printed)
+        timings = result.timings
+    for line in printed["files"] + printed["stdout"]:
+        print(line)
+    for line in printed["stderr"]:
+        print(line, file=sys.stderr)
+    print(f"Klart på {timings['total']:.1f} s ({timings['executed']} notebooks körda, {timings['cached']} från "
+          f"cachen, {printed['figures']} tal i figures.csv{', rendering oförändrad' if printed['unchanged'] else ''}).")
+    return 0
+
+
+def _render(s: Settings, args, formats) -> tuple[dict, object]:
+    """Build one report; returns what to print (the files, the notes on missing texts and facts) and the result."""
+    import nnsreport as nr
+    from nns import layer
+    from nns.build.report import build_report
+    from nns.present.commentary import missing_texts
+    from nns.spec.context import Context
+
     scope = Scope(s.year, args.forbund or RIKET, comparison=args.jamforelse)
     result = build_report(s, scope, formats, workers=args.workers or 2)
-    for f in result.files:
-        print(f)
+    stdout, stderr = [], []
     scope = result.scope or scope   # the förbund's name as the data spell it
     agg = layer.load_aggregated(s)
     # the comparison has no editable texts: its prose is computed
     missing = [] if scope.comparison else missing_texts(Context(agg, scope, s))
     if missing:
         folder = f"{s.commentary}/{s.year}/" + (f"{nr.slug(scope.forbund)}/" if scope.forbund else "")
-        print(f"Årets text saknas eller är ett utkast för {', '.join(missing)}; rapporten visar automatiska utkast "
-              f"(beräknade ur tabellerna). Skriv texterna i {folder}<namn>.md.")
+        stdout.append(f"Årets text saknas eller är ett utkast för {', '.join(missing)}; rapporten visar automatiska "
+                      f"utkast (beräknade ur tabellerna). Skriv texterna i {folder}<namn>.md.")
     for fact in layer.missing_facts(agg, s.year):
-        print(f"Varning: nationell uppgift saknas för {fact.year}: {fact.label} ('{fact.key}' i {s.national}). "
-              f"Rapporten skriver {fact.marker()} där den behövs; lägg till uppgiften och rendera igen.",
-              file=sys.stderr)
-    t = result.timings
-    print(f"Klart på {t['total']:.1f} s ({t['executed']} notebooks körda, {t['cached']} från cachen, "
-          f"{result.figures} tal i figures.csv{'' if result.rendered else ', rendering oförändrad'}).")
-    return 0
+        stderr.append(f"Varning: nationell uppgift saknas för {fact.year}: {fact.label} ('{fact.key}' i "
+                      f"{s.national}). Rapporten skriver {fact.marker()} där den behövs; lägg till uppgiften och "
+                      f"rendera igen.")
+    printed = {"files": [str(f) for f in result.files], "stdout": stdout, "stderr": stderr,
+               "figures": result.figures, "notebooks": result.timings["executed"] + result.timings["cached"],
+               "unchanged": not result.rendered}
+    return printed, result
 
 
 def cmd_notebooks(args) -> int:
@@ -252,6 +278,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_audit(args) -> int:
+    import nnsreport as nr
     from nns import layer
     from nns.review import audit as au
     from nns.spec.context import Context
@@ -319,6 +346,7 @@ def cmd_disclosure(args) -> int:
 
 
 def cmd_forbund(args) -> int:
+    import nnsreport as nr
     from nns import layer
 
     s = _settings(args)

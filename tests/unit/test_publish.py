@@ -19,7 +19,7 @@ import pytest
 from helpers.registration import LAYER, layer_bytes
 from nns import fsio
 from nns.build import publish as pub
-from nns.build.manifest import output_hashes
+from nns.build.publish import output_hashes
 from nns.cli import main as cli
 from nns.errors import LockedError, NNSError
 from nns.registration.ingest import lock_file

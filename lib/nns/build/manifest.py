@@ -2,32 +2,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 from pathlib import Path
 
 import nnsreport as nr
 from nns.build.cache import library_modules, render_inputs, software_versions
 from nns.build.plan import Job
+from nns.build.publish import NOT_OUTPUTS, output_hashes
+from nns.build.quick import git_state
 from nns.config import Scope, Settings
 from nns.fsio import file_hash, write_text
 from nns.registration.files import registration_files
 
 __all__ = ["git_state", "manifest_inputs", "manifest_data", "manifest_text", "output_hashes", "write_manifest", "NOT_OUTPUTS"]
-
-#: Files in an output folder that are not outputs of the report.
-NOT_OUTPUTS = ("manifest.json", ".render-key")
-
-
-def git_state(root: Path) -> dict:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True, check=True)
-        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": "okänd", "dirty": None}
-
 
 def manifest_inputs(settings: Settings, scope: Scope, jobs: list[Job]) -> dict[str, str]:
     """Hashes of every input of a report, keyed by role and relative path.
@@ -61,15 +48,6 @@ def manifest_inputs(settings: Settings, scope: Scope, jobs: list[Job]) -> dict[s
     entries += [(str(p.relative_to(root)), p) for p in project if p.is_relative_to(root)]
     out = {name: file_hash(p) for name, p in entries if p.exists() and p.is_file()}
     return dict(sorted(out.items()))
-
-
-def output_hashes(out_dir: Path) -> dict[str, str]:
-    """The hash of every output file in a report folder, by path relative to it."""
-    outputs = {}
-    for f in sorted(Path(out_dir).rglob("*")):
-        if f.is_file() and f.name not in NOT_OUTPUTS:
-            outputs[str(f.relative_to(out_dir))] = file_hash(f)
-    return outputs
 
 
 def manifest_data(settings: Settings, scope: Scope, jobs: list[Job], outputs: dict[str, str], formats) -> dict:

@@ -31,15 +31,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from nns.build.manifest import output_hashes
-from nns.fsio import exchange_dirs, fsync_dir, fsync_tree
+from nns.fsio import exchange_dirs, file_hash, fsync_dir, fsync_tree
 
-__all__ = ["RENDER_KEY", "staging_dir", "aside_dir", "leftovers", "recover", "staged", "publish", "verify"]
+__all__ = ["NOT_OUTPUTS", "output_hashes", "RENDER_KEY", "staging_dir", "aside_dir", "leftovers", "recover", "staged", "publish", "verify"]
 
 logger = logging.getLogger(__name__)
 
 #: The file in a report folder that holds the hash of everything its render read.
 RENDER_KEY = ".render-key"
+
+#: Files in an output folder that are not outputs of the report.
+NOT_OUTPUTS = ("manifest.json", RENDER_KEY)
+
+
+def output_hashes(out_dir: Path) -> dict[str, str]:
+    """The hash of every output file in a report folder, by path relative to it."""
+    outputs = {}
+    for f in sorted(Path(out_dir).rglob("*")):
+        if f.is_file() and f.name not in NOT_OUTPUTS:
+            outputs[str(f.relative_to(out_dir))] = file_hash(f)
+    return outputs
 
 
 def staging_dir(target: Path, pid: int | None = None) -> Path:

@@ -53,6 +53,8 @@ class BuildResult:
     timings: dict = field(default_factory=dict)
     rendered: bool = True
     scope: Scope | None = None
+    #: the hash of the manifest.json the build left in ``out_dir`` (taken holding the build lock)
+    manifest: str = ""
 
 
 def source_date(scope: Scope) -> datetime:
@@ -143,7 +145,9 @@ def build_report(settings: Settings, scope: Scope, formats=None, runner=None, wo
     t0 = time.perf_counter()
     agg, scope = _resolve(settings, scope)
     with build_lock(settings, scope, "nnsreport render"):
-        return _build(settings, agg, scope, formats, runner, workers, t0)
+        result = _build(settings, agg, scope, formats, runner, workers, t0)
+        result.manifest = file_hash(result.out_dir / "manifest.json")
+        return result
 
 
 def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
