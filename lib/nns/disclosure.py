@@ -34,7 +34,6 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import networkx as nx
 import pandas as pd
 
 import nnsreport as nr
@@ -109,6 +108,8 @@ def _reference_derive(unknown: Iterable[Cell], known: Mapping[Cell, int]) -> dic
     Quadratic in the cells; kept as the oracle :func:`derive` is tested against
     (tests/unit/test_disclosure.py), not used to publish.
     """
+    import networkx as nx  # noqa: PLC0415 (the oracle only: 0.1 s of every kernel's start otherwise)
+
     g = nx.Graph()
     for r, c in unknown:
         g.add_edge(("r", r), ("c", c), cell=(r, c))

@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,8 +75,12 @@ def notebook_runner(root: Path):
     return NotebookRunner(root)
 
 
-def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1) -> dict:
-    """Execute the jobs that are not cached; returns timing and cache statistics."""
+def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, meanwhile=None) -> dict:
+    """Execute the jobs that are not cached; returns timing and cache statistics.
+
+    ``meanwhile``: a function to run in this process while the kernels work, when there is anything to execute
+    (its result under ``"meanwhile"``, a future); this process only waits for them.
+    """
     cache = settings.path("cache_dir") / "notebooks"
     cache.mkdir(parents=True, exist_ok=True)
     fingerprint = inputs_fingerprint(settings)
@@ -90,11 +95,17 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1) 
         else:
             todo.append((job, cached))
     t = time.perf_counter()
+    beside = None
     if todo:
         from nns.build.kernels import run_jobs  # noqa: PLC0415 (see notebook_runner)
 
-        run_jobs(todo, settings.root, runner, workers)
-    return {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsmeanwhile") as side:
+            beside = side.submit(meanwhile) if meanwhile is not None else None
+            run_jobs(todo, settings.root, runner, workers)
+    out = {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
+    if beside is not None:
+        out["meanwhile"] = beside
+    return out
 
 
 def _resolve(settings: Settings, scope: Scope):
@@ -152,7 +163,11 @@ def build_report(settings: Settings, scope: Scope, formats=None, runner=None, wo
 
 def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
     jobs = plan(settings, scope, agg.instrument)
-    stats = execute(jobs, settings, runner=runner, workers=workers)
+    ctx = Context(agg, scope, settings)
+    # the report's computed sentences (the render needs them) while the kernels work: in a new process they cost
+    # about a second (the year's disclosure control, the comparisons), which this process would otherwise wait for
+    stats = execute(jobs, settings, runner=runner, workers=workers, meanwhile=lambda: variables(ctx))
+    computed = stats.pop("meanwhile", None)
     t1 = time.perf_counter()
     out = output_dir(settings, scope)
     recover(out)
@@ -172,22 +187,25 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
         n = write_figures(tables, charts, staging)
         write_texts(collect_texts([j.output for j in jobs]), staging)
         t2 = time.perf_counter()
-        ctx = Context(agg, scope, settings)
-        values = variables(ctx)
-        if formats:
-            # a renderer that fails leaves its input in the build folder, never in the report
-            render_book(Path(settings.root), scope, build_root(settings, scope), staging, formats, values,
-                        source_date(scope))
-        t_render = time.perf_counter()
-        # resultat.xlsx, presentation.pptx, kortversion.* (nns.build.outputs)
-        write_outputs(ctx, Path(settings.root), build_root(settings, scope), staging, tables, charts, formats, values,
-                      source_date(scope))
+        values = computed.result() if computed is not None else variables(ctx)
+        # resultat.xlsx, presentation.pptx, kortversion.* (nns.build.outputs) beside the report's own render: each
+        # waits on pandoc and Typst much of its time, so they overlap (the block waits for both)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsoutputs") as side:
+            others = side.submit(write_outputs, ctx, Path(settings.root), build_root(settings, scope), staging, tables,
+                                 charts, formats, values, source_date(scope))
+            if formats:
+                # a renderer that fails leaves its input in the build folder, never in the report
+                render_book(Path(settings.root), scope, build_root(settings, scope), staging, formats, values,
+                            source_date(scope))
+            t_render = time.perf_counter()
+            others.result()
         write_manifest(settings, scope, jobs, staging, formats)
         write_atomic(staging / RENDER_KEY, key.encode())
         publish(staging, out)
     t3 = time.perf_counter()
     result = BuildResult(out, targets, figures=n, scope=scope)
     result.timings = {"notebooks": round(t1 - t0, 2), "figures": round(t2 - t1, 2),
+                      # the other outputs: how long they took beyond the report's own render (they run beside it)
                       "render": round(t_render - t2, 2), "outputs": round(t3 - t_render, 2),
                       "total": round(t3 - t0, 2), **stats}
     logger.info("Rapporten klar i %s (%.1f s).", out, t3 - t0)
