@@ -76,11 +76,15 @@ def _draw_lines(spec, colours, bands):
     """One seaborn call for all series: colour by respondent group, a marker per question, dashes for män and
     riket; a value label at each line's end, in the line's colour made legible."""
     data = _int_values(spec.cells)
-    series_order = list(dict.fromkeys(data["series"]))
+    records = data.to_dict("records")
+    firsts: dict = {}
+    for rec in records:
+        firsts.setdefault(rec["series"], rec)
+    series_order = list(firsts)
     palette, text_colour, dashes, markers, styles = {}, {}, {}, {}, {}
     shapes: dict[tuple, str] = {}
     for series in series_order:
-        first = data[data["series"] == series].iloc[0]
+        first = firsts[series]
         riket = bool(first["riket"])
         # a second question of the same respondent group gets a darker shade of its colour; every line keeps
         # WCAG's 3:1 against white, every label 4.5:1
@@ -96,6 +100,10 @@ def _draw_lines(spec, colours, bands):
     fig = plt.figure(figsize=(6.4, 2.6 + 0.17 * n_legend_rows))
     bottom = (0.42 + 0.17 * n_legend_rows) / (2.6 + 0.17 * n_legend_rows)
     ax = fig.add_axes((0.11, bottom, 0.80, 0.95 - bottom))
+    # labels set before seaborn draws, so that it does not name the axes after the data's columns: to see whether
+    # the tick labels are visible it would build every tick (a third of a chart's time); they are set below
+    ax.set_xlabel(" ")
+    ax.set_ylabel(" ")
     sns.lineplot(data=data, x="y", y="v", hue="series", style="series", hue_order=series_order,
                  style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax,
                  linewidth=1.8, markersize=5, legend=False, sort=True, estimator=None)
@@ -103,12 +111,12 @@ def _draw_lines(spec, colours, bands):
         if styles[series]:
             line.set_linewidth(1.1)
             line.set_markersize(3.5)
-    labels = []
-    for series in series_order:
-        rows = data[data["series"] == series].sort_values("y")
-        if not styles[series] and len(rows):
-            last = rows.iloc[-1]
-            labels.append((int(last["y"]), int(last["v"]), text_colour[series]))
+    last: dict = {}   # each series' point of the latest year (of two, the later row, as a stable sort leaves it)
+    for rec in records:
+        if rec["series"] not in last or rec["y"] >= last[rec["series"]]["y"]:
+            last[rec["series"]] = rec
+    labels = [(int(last[series]["y"]), int(last[series]["v"]), text_colour[series])
+              for series in series_order if not styles[series]]
     # the axis holds the förbund's (or nation's) 95 % bands too, so that drawing them (nns.present.intervals)
     # leaves the axis, and so the labels' spacing, as it is
     bands = bands[~bands["riket"].astype(bool)]

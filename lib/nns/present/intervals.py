@@ -18,23 +18,42 @@ BAND_ALPHA = 0.14
 
 
 def intervals(spec) -> pd.DataFrame:
-    """(series or bar label, group, x, value, lower, upper) of every drawn point that has an interval."""
+    """(series or bar label, group, x, value, lower, upper) of every drawn point that has an interval.
+
+    Read from the cells as lists (a chart has a few dozen points; pandas' pivot and join cost more than the
+    drawing of a small chart).
+    """
     extra = spec.unprinted
     columns = ["row", "col", "value", "lower", "upper", "riket"]
     if extra is None or extra.empty:
         return pd.DataFrame(columns=columns)
-    wide = extra[extra["statistic"].isin(["ki_lag", "ki_hog"])].pivot_table(
-        index=["row", "col", "forbund"], columns="statistic", values="value", aggfunc="first")
-    if wide.empty:
+    bounds: dict[tuple, dict[str, str]] = {}
+    for r, c, f, statistic, value in zip(extra["row"], extra["col"], extra["forbund"], extra["statistic"],
+                                         extra["value"]):
+        if statistic in ("ki_lag", "ki_hog"):
+            bounds.setdefault((r, c, f), {}).setdefault(statistic, value)
+    if not bounds:
         return pd.DataFrame(columns=columns)
     points = spec.cells[spec.cells["statistic"] == "nyckeltal"]
-    riket = points["riket"] if "riket" in points else pd.Series(False, index=points.index)
-    out = pd.DataFrame({"row": points["row"], "col": points["col"], "forbund": points["forbund"],
-                        "value": pd.to_numeric(points["value"], errors="coerce"), "riket": riket.astype(bool)})
-    out = out.join(wide, on=["row", "col", "forbund"], how="inner").dropna(subset=["value"])
-    out["lower"] = pd.to_numeric(out["ki_lag"])
-    out["upper"] = pd.to_numeric(out["ki_hog"])
-    return out[columns].reset_index(drop=True)
+    riket = points["riket"].tolist() if "riket" in points else [False] * len(points)
+    rows = []
+    for r, c, f, value, national in zip(points["row"], points["col"], points["forbund"], points["value"], riket):
+        found = bounds.get((r, c, f))
+        if found is None:
+            continue
+        number = _number(value)
+        if number is None:
+            continue
+        rows.append((r, c, number, _number(found.get("ki_lag")), _number(found.get("ki_hog")), bool(national)))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _number(text) -> float | None:
+    """A cell's value as a number; None for one that is not shown ('..', '–') or absent."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def draw_intervals(fig, spec, data: pd.DataFrame | None = None) -> None:
