@@ -169,17 +169,20 @@ class Cells:
 
 
 def with_unprinted(printed: pd.DataFrame, unprinted: pd.DataFrame | None) -> pd.DataFrame:
-    """The printed figures followed by the unprinted ones (each after the figure it qualifies)."""
+    """The printed figures followed by the unprinted ones (each after the figure it qualifies).
+
+    Figures are grouped by where they stand (every column but the statistic and its value), in the order each
+    place first occurs; within a place they keep their order. Done on lists: a report has some 60 tables and
+    charts, and pandas' concat, group and sort cost 7 ms each for a few dozen rows.
+    """
     if unprinted is None or unprinted.empty:
         return printed.reset_index(drop=True)
-    both = pd.concat([printed.reset_index(drop=True), unprinted[CSV_COLUMNS].reset_index(drop=True)],
-                     ignore_index=True)
-    key = ["table", "indicator", "respondent", "question", "group", "year", "forbund", "row_group", "row",
-           "col_group", "col"]
-    first = both.reset_index().groupby(key, sort=False)["index"].transform("min")
-    order = pd.Series(range(len(both)))
-    return both.assign(_first=first, _order=order).sort_values(["_first", "_order"], kind="stable") \
-        .drop(columns=["_first", "_order"]).reset_index(drop=True)
+    key = [CSV_COLUMNS.index(c) for c in CSV_COLUMNS if c not in ("statistic", "value")]
+    places: dict[tuple, list] = {}
+    for frame in (printed[CSV_COLUMNS], unprinted[CSV_COLUMNS]):
+        for row in frame.itertuples(index=False, name=None):
+            places.setdefault(tuple(row[i] for i in key), []).append(row)
+    return pd.DataFrame([row for rows in places.values() for row in rows], columns=CSV_COLUMNS)
 
 
 
