@@ -31,17 +31,21 @@ reconstructs the tables from published figures and lists everything it can recov
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 import nnsreport as nr
 from nns.config import RIKET
 from nns.errors import NNSError
+from nns.fsio import write_atomic
 
 __all__ = ["Cell", "LinkedTable", "Leak", "derive", "derive_linked", "leaks", "suppression", "Suppression",
-           "linked_tables", "QUESTION", "RESPONSES", "NATIONAL_WEIGHT"]
+           "linked_tables", "suppression_key", "QUESTION", "RESPONSES", "NATIONAL_WEIGHT"]
 
 ALL = nr.ALL
 #: Table kinds: answers to one question, or respondents to one survey.
@@ -508,15 +512,51 @@ def _margins(values: dict[Cell, int], rows, groups) -> None:
         values[(RIKET, c)] = sum(values[(f, c)] for f in rows[:-1])
 
 
-def suppression(agg, year: int, min_answers: int, linked: bool = True) -> Suppression:
-    """The hidden cells of every linked table of a year (cached per data, year and threshold)."""
-    return _suppression_cached(agg, year, min_answers, linked)
+def suppression(agg, year: int, min_answers: int, linked: bool = True, store: Path | None = None) -> Suppression:
+    """The hidden cells of every linked table of a year (cached per data, year and threshold).
+
+    ``store``: a folder where the result is kept under the hash of everything it is computed from
+    (:func:`suppression_key`), so that the processes of one build — the build itself and its kernels — compute
+    it once between them (0.5 s each). An unreadable entry is computed again.
+    """
+    return _suppression_cached(agg, year, min_answers, linked, str(store) if store else "")
+
+
+def suppression_key(agg, year: int, min_answers: int, linked: bool) -> str:
+    """The hash of what a year's suppression is computed from: the counts and the respondents (every year, as
+    loaded), the year's surveys, questions and background groups in the instrument, the threshold, and the
+    code that computes it (this module and the rules)."""
+    h = hashlib.sha256()
+    for frame in (agg.counts, agg.responses):
+        h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        h.update(repr(list(frame.columns)).encode())
+    ins = agg.instrument
+    structure = []
+    for survey in ins.surveys_in(year):
+        bg = ins.backgrounds.get(survey.background) if survey.background else None
+        structure.append((survey.id, [q.id for q, _ in ins.questions_asked(survey.id, year)],
+                          [(g.id, g in bg.shown_groups) for g in bg.groups] if bg else None))
+    h.update(repr((year, min_answers, linked, structure)).encode())
+    for module in (__file__, nr.__file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:40]
 
 
 @functools.lru_cache(maxsize=16)
-def _suppression_cached(agg, year: int, min_answers: int, linked: bool) -> Suppression:
+def _suppression_cached(agg, year: int, min_answers: int, linked: bool, store: str) -> Suppression:
+    path = Path(store) / f"{suppression_key(agg, year, min_answers, linked)}.pickle" if store else None
+    if path is not None and path.is_file():
+        try:
+            kept = pickle.loads(path.read_bytes())
+            if isinstance(kept, Suppression):
+                return kept
+        except Exception:  # noqa: BLE001 (a damaged entry of our own cache: computed again below)
+            pass
     hidden: dict[tuple, set[Cell]] = {}
     for survey in agg.instrument.surveys_in(year):
         tables = linked_tables(agg, year, survey.id)
         hidden.update(suppression_of(tables, min_answers, linked))
-    return Suppression(hidden)
+    result = Suppression(hidden)
+    if path is not None:
+        write_atomic(path, pickle.dumps(result))
+    return result

@@ -272,3 +272,41 @@ def test_the_responses_table_is_linked_to_questions_everyone_answered():
     known_r = {c: v for c, v in r.values.items() if c[1] == ALL}
     derived = dc.derive_linked([q, r], {q.key: known_q, r.key: known_r})
     assert derived[r.key][("A", "e")] == 2
+
+
+def test_a_years_suppression_is_kept_by_its_content_and_found_again(national_agg, tmp_path, monkeypatch):
+    """The build and its kernels share a year's suppression through the build cache; only equal inputs find it."""
+    dc._suppression_cached.cache_clear()
+    first = dc.suppression(national_agg, 2022, MIN, store=tmp_path)
+    kept = list(tmp_path.glob("*.pickle"))
+    assert len(kept) == 1
+    dc._suppression_cached.cache_clear()
+
+    def computed(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    real = dc.suppression_of
+    monkeypatch.setattr(dc, "suppression_of", computed)
+    assert dc.suppression(national_agg, 2022, MIN, store=tmp_path).hidden == first.hidden
+    for other in ((2022, MIN + 1, True), (2021, MIN, True), (2022, MIN, False)):   # each its own entry
+        with pytest.raises(AssertionError, match="computed again"):
+            dc.suppression(national_agg, *other, store=tmp_path)
+    # a damaged entry is computed again and replaced
+    monkeypatch.setattr(dc, "suppression_of", real)
+    kept[0].write_bytes(b"not a pickle")
+    dc._suppression_cached.cache_clear()
+    assert dc.suppression(national_agg, 2022, MIN, store=tmp_path).hidden == first.hidden
+    assert kept[0].read_bytes() != b"not a pickle"
+    dc._suppression_cached.cache_clear()
+
+
+def test_the_suppression_key_follows_the_counts(make_agg):
+    rows = [row("Kvinna", q1=5)] * 6 + [row("Man", q1=4)] * 6
+    one = make_agg([Registration("A", 2022, surveys={"deltagare_pagaende": rows}),
+                    Registration("B", 2022, surveys={"deltagare_pagaende": rows})])
+    other = make_agg([Registration("A", 2022, surveys={"deltagare_pagaende": rows}),
+                      Registration("B", 2022, surveys={"deltagare_pagaende": rows[:-1]})])
+    same = make_agg([Registration("A", 2022, surveys={"deltagare_pagaende": rows}),
+                     Registration("B", 2022, surveys={"deltagare_pagaende": rows})])
+    assert dc.suppression_key(one, 2022, MIN, True) == dc.suppression_key(same, 2022, MIN, True)
+    assert dc.suppression_key(one, 2022, MIN, True) != dc.suppression_key(other, 2022, MIN, True)

@@ -152,6 +152,16 @@ def _run_chunk(args, runner: NotebookRunner | None = None) -> int:
     return len(chunk)
 
 
+def _expected_cost(item) -> int:
+    """How long a job is expected to take, for the queue's order (longest first, so that the kernels finish
+    together): the size of the notebook its last run executed (its charts and tables), 0 for a first run."""
+    job, _ = item
+    try:
+        return job.output.stat().st_size
+    except OSError:
+        return 0
+
+
 def _execute_parallel(todo, workers: int, root: str) -> None:
     """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
 
@@ -161,7 +171,7 @@ def _execute_parallel(todo, workers: int, root: str) -> None:
     (about a second of a cold build). The first failure stops the others after their current notebook.
     """
     jobs: queue.SimpleQueue = queue.SimpleQueue()
-    for item in todo:
+    for item in sorted(todo, key=_expected_cost, reverse=True):
         jobs.put(item)
     stop = threading.Event()
 

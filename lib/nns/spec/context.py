@@ -9,6 +9,9 @@ from nns.config import Scope, Settings
 from nns.disclosure import QUESTION, RESPONSES, Suppression, suppression
 from nns.layer import Aggregated
 
+#: The folder under the build cache that keeps each year's disclosure control (:func:`nns.disclosure.suppression`).
+SUPPRESSION_STORE = "rojandeskydd"
+
 __all__ = ["Context"]
 
 
@@ -79,7 +82,9 @@ class Context:
         return self._memo[key]
 
     def suppression(self, year: int) -> Suppression:
-        return suppression(self.agg, year, self.settings.min_answers, self.linked)
+        # kept in the build cache, so that a build and its kernels compute a year's suppression once between them
+        return suppression(self.agg, year, self.settings.min_answers, self.linked,
+                           store=self.settings.path("cache_dir") / SUPPRESSION_STORE)
 
     def shows(self, kind: str, key: str, row: str, column: str, year: int | None = None) -> bool:
         """May a cell of the year's linked tables be shown (a question's or a survey's respondents')?"""
