@@ -54,7 +54,11 @@ def cold(settings, scope, cache: Path) -> tuple[float, dict]:
 
 
 def naive(settings, scope, work: Path) -> float:
-    """papermill CLI per notebook into a separate build folder, then the same collect + render."""
+    """papermill CLI per notebook into a separate build folder, then the same collect + render.
+
+    Its cache folder is as empty as the cold build's: the notebooks share the year's disclosure control
+    through it (the first computes it), and a kept one from an earlier round would flatter the naive build."""
+    settings = settings.replace(cache_dir=str(work / "cache"))
     agg = layer.load_aggregated(settings)
     jobs = plan(settings, scope, agg.instrument)
     t = time.perf_counter()
