@@ -38,7 +38,7 @@ from nns.build.report import build_report, source_date
 from nns.config import Scope, load_settings
 from nns.present.prose import variables
 from nns.render.renderers import render_book
-from nns.spec.context import Context
+from nns.spec.context import SUPPRESSION_STORE, Context
 
 ROOT = Path(__file__).resolve().parent.parent
 NNSREPORT = str(Path(sys.executable).parent / "nnsreport")
@@ -165,7 +165,9 @@ def main(argv=None):
         print(f"comparison between förbund cold (2 workers, empty cache): {j:.1f} s", flush=True)
         tail = ""
         if not args.skip_batch:
+            # cold as the national build is: no executed notebook, no kept disclosure control
             shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
+            shutil.rmtree(settings.path("cache_dir") / SUPPRESSION_STORE, ignore_errors=True)
             b, count, peak = batch(args.year)
             print(f"batch: {count} local reports with every output and the comparison in {b:.1f} s, "
                   f"{b / max(count, 1):.2f} s per report; peak memory {peak:.0f} MB", flush=True)
