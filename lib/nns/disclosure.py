@@ -176,7 +176,6 @@ def derive(table: LinkedTable, known: Mapping[Cell, int], unknown: set[Cell]) ->
     for root in adj:
         if root in order:
             continue
-        component: list[tuple] = []
         bridges: list[tuple[tuple, Cell]] = []          # (child, cell) of every bridge
         order[root] = low[root] = len(order)
         stack = [(root, None, iter(adj[root]))]
@@ -193,7 +192,6 @@ def derive(table: LinkedTable, known: Mapping[Cell, int], unknown: set[Cell]) ->
                     break
             else:
                 stack.pop()
-                component.append(node)
                 below[node] = below.get(node, 0) + constant.get(node, 0) * (1 if node[0] == "r" else -1)
                 if stack:
                     parent = stack[-1][0]

@@ -79,7 +79,7 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
     """Execute the jobs that are not cached; returns timing and cache statistics.
 
     ``meanwhile``: a function to run in this process while the kernels work, when there is anything to execute
-    (its result under ``"meanwhile"``, a future); this process only waits for them.
+    (its result under ``"meanwhile"``); this process only waits for them.
     """
     cache = settings.path("cache_dir") / "notebooks"
     cache.mkdir(parents=True, exist_ok=True)
@@ -104,7 +104,7 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
             run_jobs(todo, settings.root, runner, workers)
     out = {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
     if beside is not None:
-        out["meanwhile"] = beside
+        out["meanwhile"] = beside.result()
     return out
 
 
@@ -190,7 +190,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
         n = write_figures(tables, charts, staging)
         write_texts(collect_texts([j.output for j in jobs]), staging)
         t2 = time.perf_counter()
-        values = computed.result() if computed is not None else variables(ctx)
+        values = computed if computed is not None else variables(ctx)
         # resultat.xlsx, presentation.pptx, kortversion.* (nns.build.outputs) beside the report's own render: each
         # waits on pandoc and Typst much of its time, so they overlap (the block waits for both)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsoutputs") as side:

@@ -126,17 +126,18 @@ def compare_measure(ctx: Context, ind, qid: str) -> MeasureComparison | None:
     visible = {f: ctx.visible_groups(qid, year, f).get(nr.ALL) for f in answered}
     ns = [v["n"] for v in visible.values() if v]
     # every förbund's limits in one call per coverage (scipy's distributions cost ~0.1 ms a call)
-    limits = iter(zip(*(zip(*(x.tolist() for x in uncertainty.funnel_limits(p0, ns, cov, dispersion.phi)))
-                        for cov in (0.95, VERDICT_COVERAGE))))
+    lo95, hi95 = uncertainty.funnel_limits(p0, ns, 0.95, dispersion.phi)
+    lo998, hi998 = uncertainty.funnel_limits(p0, ns, VERDICT_COVERAGE, dispersion.phi)
+    limits = iter(zip(lo95.tolist(), hi95.tolist(), lo998.tolist(), hi998.tolist()))
     units = []
     for f, v in visible.items():
         if not v:
             units.append(Unit(f, shown=False))
             continue
         n, count = v["n"], v[kind]
-        (lo95, hi95), (lo998, hi998) = next(limits)
-        units.append(Unit(f, True, n, count, nr.percent(count, n), uncertainty.wilson(count, n), (lo95, hi95),
-                          (lo998, hi998), nr.bedomning(count / n, n, lo998, hi998, minimum)))
+        low95, high95, low998, high998 = next(limits)
+        units.append(Unit(f, True, n, count, nr.percent(count, n), uncertainty.wilson(count, n), (low95, high95),
+                          (low998, high998), nr.bedomning(count / n, n, low998, high998, minimum)))
     return MeasureComparison(qid, ind.number, kind, year, national["n"], national[kind], dispersion, tuple(units))
 
 
