@@ -46,3 +46,12 @@ def test_a_failing_notebook_names_itself_and_leaves_no_cache_entry_or_temporary_
     assert "ValueError: trasig cell" in str(exc.value) and "trasig.ipynb" in str(exc.value)
     assert not (tmp_path / "cache" / "trasig.ipynb").exists()
     assert not list((tmp_path / "ut").glob(".*"))
+
+
+def test_a_kernel_keeps_no_history_of_the_cells_it_runs(tmp_path):
+    source = _notebook(tmp_path / "historik.ipynb",
+                       "print(get_ipython().history_manager.enabled)")
+    todo = [(Job(source, tmp_path / "ut" / "historik.ipynb", {"n": 1}), tmp_path / "cache" / "historik.ipynb")]
+    (tmp_path / "cache").mkdir()
+    run_jobs(todo, str(ROOT))
+    assert nbformat.read(todo[0][0].output, as_version=4).cells[-1].outputs[0]["text"].strip() == "False"

@@ -6,11 +6,16 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
-from nns.present import markup
+from nns.config import Scope
+from nns.present import markup, tables
+from nns.present.palette import survey_colours
 from nns.present.tables import to_html
 from nns.render.pandoc import MD_FORMAT, pandoc
+from nns.spec import parts
+from nns.spec.context import Context
 from nns.spec.model import Cells, ChartSpec, TableSpec
 
 
@@ -136,3 +141,17 @@ def test_a_chart_shows_its_numbers_under_it_in_the_html_and_not_in_the_pdf():
     assert f"<summary>{markup.DATA_SUMMARY}</summary>" in html
     typst = pandoc(["-f", MD_FORMAT, "-t", "typst"], md)
     assert markup.DATA_SUMMARY not in typst and "i siffror" not in typst
+
+
+@pytest.mark.parametrize("forbund", ["", "Väst"], ids=["riket", "Väst"])
+def test_a_cell_frame_gives_every_table_of_a_report_the_html_of_a_plain_pandas_frame(forbund, national_agg,
+                                                                                      settings, monkeypatch):
+    ctx = Context(national_agg, Scope(2022, forbund), settings)
+    colours = survey_colours(ctx.ins)
+    specs = parts.all_specs(ctx)
+    shown = [s for s in specs if isinstance(s, TableSpec)]
+    shown += [s.data_table() for s in specs if isinstance(s, ChartSpec) and not s.cells.empty]
+    fast = [to_html(s, colours) for s in shown]
+    monkeypatch.setattr(tables, "CellFrame", pd.DataFrame)
+    assert [to_html(s, colours) for s in shown] == fast
+    assert len(fast) > 50 and sum(".." in h for h in fast) > 0

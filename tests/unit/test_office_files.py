@@ -17,6 +17,7 @@ from pptx import Presentation
 from helpers.office import slide_charts, slides_mismatches, workbook_mismatches
 from nns.build.outputs import deck
 from nns.config import Scope
+from nns.present import slides
 from nns.present.office import COUNT, PAREN_PERCENT, PERCENT, TEXT, fixed_zip, split_n, typed
 from nns.present.palette import survey_colours
 from nns.present.prose import variables
@@ -131,6 +132,14 @@ def test_the_slides_show_the_numbers_of_figures_csv_one_slide_per_indicator_with
     assert len(d.indicators) == len(with_data) and len(prs.slides) == 2 + len(with_data) + 2
     drawn = slide_charts(prs)
     assert {c["label"] for c in charts if c in [x for i in d.indicators for x in i.charts]} <= set(drawn)
+
+
+def test_table_cells_copied_from_one_of_their_style_are_the_cells_styled_one_by_one(report, monkeypatch):
+    ctx, _, tables, charts, values = report
+    d = deck(ctx, tables, charts, values, "Indikatorrapport 2022")
+    copied = presentation_bytes(d, WHEN)
+    monkeypatch.setattr(slides, "COPY_CELL_STYLES", False)
+    assert presentation_bytes(d, WHEN) == copied
 
 
 def test_every_chart_on_the_slides_has_the_reports_alt_text(report, tmp_path):

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["SharedKernelEngine", "ENGINE", "NotebookRunner", "run_jobs"]
 
+#: The kernel's option that keeps IPython from recording the cells it runs (``~/.ipython``'s history database).
+NO_HISTORY = "--HistoryManager.enabled=False"
+
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-shared-kernel"
 
@@ -85,7 +88,9 @@ class NotebookRunner:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), env.get("PYTHONPATH", "")]).strip(os.pathsep)
         env.setdefault("MPLBACKEND", "Agg")
-        self.km.start_kernel(cwd=str(self.cwd), env=env)
+        # no input history: IPython would write every cell into a SQLite file in the user's home, outside the
+        # build, growing with every run (measured: 0.6 s of CPU per förbund's report)
+        self.km.start_kernel(cwd=str(self.cwd), env=env, extra_arguments=[NO_HISTORY])
         client = self.km.client()
         client.start_channels()
         client.wait_for_ready(timeout=60)
