@@ -82,9 +82,13 @@ class Context:
         return self._memo[key]
 
     def suppression(self, year: int) -> Suppression:
-        # kept in the build cache, so that a build and its kernels compute a year's suppression once between them
-        return suppression(self.agg, year, self.settings.min_answers, self.linked,
-                           store=self.settings.path("cache_dir") / SUPPRESSION_STORE)
+        # kept in the build cache, so that a build and its kernels compute a year's suppression once between them;
+        # asked for every cell, so looked up once per context
+        key = ("suppression", year)
+        if key not in self._memo:
+            self._memo[key] = suppression(self.agg, year, self.settings.min_answers, self.linked,
+                                          store=self.settings.path("cache_dir") / SUPPRESSION_STORE)
+        return self._memo[key]
 
     def shows(self, kind: str, key: str, row: str, column: str, year: int | None = None) -> bool:
         """May a cell of the year's linked tables be shown (a question's or a survey's respondents')?"""

@@ -28,6 +28,7 @@ and answers cluster within förbund and insatser). The method chapter says what 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -49,6 +50,13 @@ OVERDISPERSION_TEST = 0.05
 
 def wilson(count: int, n: int, level: float = LEVEL) -> tuple[float, float]:
     """The Wilson score interval of the share ``count`` / ``n``."""
+    return _wilson(int(count), int(n), float(level))
+
+
+# the same counts recur (the nation's key figures stand beside every förbund's): each interval is computed once
+# per process
+@lru_cache(maxsize=65536)
+def _wilson(count: int, n: int, level: float) -> tuple[float, float]:
     from statsmodels.stats.proportion import proportion_confint  # noqa: PLC0415
 
     lo, hi = proportion_confint(int(count), int(n), alpha=1 - level, method="wilson")
@@ -59,6 +67,11 @@ def wilson(count: int, n: int, level: float = LEVEL) -> tuple[float, float]:
 
 def newcombe(count1: int, n1: int, count0: int, n0: int, level: float = LEVEL) -> tuple[float, float]:
     """The interval of the difference ``count1/n1 − count0/n0`` (Newcombe's hybrid score method)."""
+    return _newcombe(int(count1), int(n1), int(count0), int(n0), float(level))
+
+
+@lru_cache(maxsize=65536)
+def _newcombe(count1: int, n1: int, count0: int, n0: int, level: float) -> tuple[float, float]:
     from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: PLC0415
 
     lo, hi = confint_proportions_2indep(int(count1), int(n1), int(count0), int(n0), method="newcomb",
