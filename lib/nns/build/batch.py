@@ -9,6 +9,7 @@ when every förbund is. An index page links every report.
 from __future__ import annotations
 
 import atexit
+import gc
 import html
 import logging
 import multiprocessing as mp
@@ -23,6 +24,7 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
+from nns.build.kernels import GC_THRESHOLD
 from nns.build.outputs import SHORT, SLIDES, WORKBOOK
 from nns.build.plan import COMPARISON_FOLDER
 from nns.build.report import build_report, notebook_runner
@@ -63,6 +65,8 @@ def _init_worker(root: str) -> None:
     """Start this worker's kernel once; it is shut down when the process ends."""
     global _RUNNER
     logging.basicConfig(level=logging.WARNING)
+    # the worker reads and writes every förbund's notebooks: as in the kernels, fewer collections of what it holds
+    gc.set_threshold(*GC_THRESHOLD)
     _RUNNER = notebook_runner(Path(root)).__enter__()
     atexit.register(_RUNNER.__exit__, None, None, None)
 
