@@ -3,6 +3,7 @@ inside a focusable scroll region named by it, its notes below; each chart with i
 ``<details>`` under it (HTML only). tests/e2e/test_accessibility.py checks the rendered pages in a browser."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from html.parser import HTMLParser
 
@@ -155,3 +156,26 @@ def test_a_cell_frame_gives_every_table_of_a_report_the_html_of_a_plain_pandas_f
     monkeypatch.setattr(tables, "CellFrame", pd.DataFrame)
     assert [to_html(s, colours) for s in shown] == fast
     assert len(fast) > 50 and sum(".." in h for h in fast) > 0
+
+
+def test_a_chart_shown_again_is_drawn_once_and_shown_the_same_and_a_changed_one_is_drawn_again(
+        national_agg, settings, monkeypatch):
+    from nns.present import charts as draw_charts
+    from nns.present import notebook as nb
+
+    ctx = Context(national_agg, Scope(2022, "Väst"), settings)
+    colours = survey_colours(ctx.ins)
+    spec = next(s for s in parts.all_specs(ctx) if isinstance(s, ChartSpec) and s.kind == "line" and len(s.cells))
+    drawn, shown = [], []
+    draw = draw_charts.draw
+    monkeypatch.setattr(draw_charts, "draw", lambda spec, colours: drawn.append(spec.number) or draw(spec, colours))
+    monkeypatch.setattr(nb, "_display", lambda data, meta=None: shown.append((data, meta)))
+    monkeypatch.setattr(nb, "_SHOWN", type(nb._SHOWN)())
+    nb.show_chart(spec, colours)
+    nb.show_chart(dataclasses.replace(spec, cells=spec.cells.copy()), colours)   # the short version's repeat
+    assert drawn == [spec.number] and shown[0] == shown[1]
+    changed = spec.cells.copy()
+    changed.loc[changed.index[0], "value"] = str(int(changed["value"].iloc[0]) - 1)
+    nb.show_chart(dataclasses.replace(spec, cells=changed), colours)
+    nb.show_chart(spec, {**colours, spec.cells["respondent"].iloc[0]: "#000000"})     # another colour
+    assert drawn == [spec.number] * 3 and shown[2] != shown[0] and shown[3] != shown[0]

@@ -12,8 +12,11 @@ A notebook cell is one call::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, fields
 
+import pandas as pd
 from IPython.display import display
 
 from nns import layer
@@ -28,7 +31,7 @@ from nns.spec.context import Context
 from nns.spec.model import ChartSpec, TableSpec
 
 __all__ = ["context", "show_part", "show_indicator", "show_text", "show_table", "show_chart", "show_markdown",
-           "show_comparison_chart", "indicator_chapter", "IndicatorChapter"]
+           "show_comparison_chart", "indicator_chapter", "IndicatorChapter", "chart_key"]
 
 
 def context(ar: int, forbund: str | None = None, data: str | None = None,
@@ -79,14 +82,38 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
         _display({"text/markdown": markup.empty_chart_markdown(spec), "text/plain": spec.note},
                  {"kind": "note", "for": spec.anchor})
         return
-    # seaborn and matplotlib take ~0.6 s to import; a notebook without charts (most parts) never needs them
-    from nns.present import charts as draw_charts  # noqa: PLC0415
+    key = chart_key(spec, colours)
+    if key not in _SHOWN:
+        # seaborn and matplotlib take ~0.6 s to import; a notebook without charts (most parts) never needs them
+        from nns.present import charts as draw_charts  # noqa: PLC0415
 
-    svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
-    meta = chart_record(spec)
-    data_html = gt_tables.to_html(spec.data_table(), colours)
-    _display({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], data_html), "text/plain": meta["alt"]},
-             meta)
+        svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
+        meta = chart_record(spec)
+        data_html = gt_tables.to_html(spec.data_table(), colours)
+        _SHOWN[key] = ({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], data_html),
+                        "text/plain": meta["alt"]}, meta)
+        while len(_SHOWN) > _SHOWN_MAX:
+            _SHOWN.popitem(last=False)
+    _display(*_SHOWN[key])
+
+
+#: The charts this process drew, by :func:`chart_key`: the short version shows again some of the charts its
+#: report's chapters show (in the same kernel, in the batch), and takes them from here rather than drawing them
+#: again (the same output, byte for byte). The latest few are kept.
+_SHOWN: OrderedDict[str, tuple[dict, dict]] = OrderedDict()
+_SHOWN_MAX = 64
+
+
+def chart_key(spec: ChartSpec, colours: dict[str, str]) -> str:
+    """A hash of everything a chart's output is made from: each field of its spec (tables as CSV) and the
+    colours."""
+    h = hashlib.sha256()
+    for f in fields(spec):
+        value = getattr(spec, f.name)
+        text = value.to_csv(lineterminator="\n") if isinstance(value, pd.DataFrame) else repr(value)
+        h.update(f"{f.name}\0{text}\0".encode())
+    h.update(repr(sorted(colours.items())).encode())
+    return h.hexdigest()
 
 
 def show_comparison_chart(spec: FunnelSpec | PlaceSpec, colours: dict[str, str]) -> None:
