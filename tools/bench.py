@@ -13,12 +13,16 @@ and the ratio of medians, so that a burst of load on a shared machine hits both 
 * batch: every förbund's local report and the comparison with every output (`--all-forbund`), once, with the
   peak memory of the whole process tree (the parent, its workers and their kernels, sampled).
 
+Every kernel of the bench keeps its IPython files (the naive build's history database) in a folder of the bench's
+own, so that the timings do not depend on what earlier runs left in ``~/.ipython``.
+
 A benchmark, not a test: it prints timings and the line
 `national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s, batch: B s (37 reports), peak memory: M MB`.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -144,6 +148,8 @@ def main(argv=None):
     settings = load_settings().replace(year=args.year)
     scope = Scope(args.year)
     cache = Path(tempfile.mkdtemp(prefix="nnsbench-cache-"))
+    ipython_dir = Path(tempfile.mkdtemp(prefix="nnsbench-ipython-"))
+    os.environ["IPYTHONDIR"] = str(ipython_dir)   # inherited by every kernel and subprocess of the bench
     colds, naives, rebuilds, phases = [], [], [], []
     try:
         for i in range(1, args.rounds + 1):
@@ -176,6 +182,7 @@ def main(argv=None):
               f"comparison cold: {j:.1f} s{tail} (medians of {args.rounds} alternating rounds)")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(ipython_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
