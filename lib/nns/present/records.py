@@ -125,13 +125,16 @@ def grid(spec: TableSpec, colours: dict[str, str], laid_out=None) -> dict:
                   + [{"text": label, "colspan": 1, "rowspan": 1} for _, _, label in keys]]
     body = []
     last = None
-    for _, r in df.iterrows():
-        if has_groups and r["_group"] != last:
-            body.append({"group": r["_group"], "respondent": r["_respondent"],
-                         "colour": colours.get(r["_respondent"], FALLBACK) if r["_respondent"] else None})
-            last = r["_group"]
-        row = {"cells": [r["_row"]] + [r[k] for k, _, _ in keys]}
-        if r["_row"] in spec.totals:
+    # the columns as lists, read row by row (a row Series each, as iterrows makes, costs more than the table)
+    groups, respondents, labels = (df[c].tolist() for c in ("_group", "_respondent", "_row"))
+    values = [df[k].tolist() for k, _, _ in keys]
+    for i, label in enumerate(labels):
+        if has_groups and groups[i] != last:
+            body.append({"group": groups[i], "respondent": respondents[i],
+                         "colour": colours.get(respondents[i], FALLBACK) if respondents[i] else None})
+            last = groups[i]
+        row = {"cells": [label] + [column[i] for column in values]}
+        if label in spec.totals:
             row["total"] = True
         body.append(row)
     layout, first = first_column(spec.layout, len(keys) + 1)
