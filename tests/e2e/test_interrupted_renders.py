@@ -12,6 +12,7 @@ give exactly the new report.
 """
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -183,9 +184,18 @@ def test_ctrl_c_after_figures_then_reverting_the_data_gives_the_right_report(tmp
     assert cli(["--config", str(cfg), "ingest", "--year", "2022"]) == 0
     assert layer_bytes(aggregated) != layer_bytes(LAYER)
     proc = start(cfg, "render", "--forbund", "Jämtland")
-    wait_until(lambda: any(out.parent.glob(".jamtland.staging-*/figures.csv")), proc,
-               what="the stopped render wrote figures.csv")
-    code, _, err = kill(proc, signal.SIGINT)
+
+    def figures_written() -> bool:
+        # the new report's figures.csv in its staging folder, before its manifest: after publishing, the staging
+        # name holds the old report (with both) until it is removed, and a stop then would come too late
+        return any(not (p.parent / "manifest.json").exists()
+                   for p in out.parent.glob(".jamtland.staging-*/figures.csv"))
+
+    wait_until(figures_written, proc, what="the stopped render wrote figures.csv")
+    os.killpg(proc.pid, signal.SIGSTOP)   # held right there, then Ctrl-C: the moment does not depend on the load
+    assert figures_written(), "the render went past figures.csv before it was held"
+    os.killpg(proc.pid, signal.SIGINT)
+    code, _, err = kill(proc, signal.SIGCONT)
     assert code == 130, err
     assert "Avbrutet." in err
     assert snapshot(out) == original
