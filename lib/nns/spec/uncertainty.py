@@ -59,8 +59,8 @@ def wilson(count: int, n: int, level: float = LEVEL) -> tuple[float, float]:
 def _wilson(count: int, n: int, level: float) -> tuple[float, float]:
     from statsmodels.stats.proportion import proportion_confint  # noqa: PLC0415
 
-    lo, hi = proportion_confint(int(count), int(n), alpha=1 - level, method="wilson")
-    share = int(count) / int(n)
+    lo, hi = proportion_confint(count, n, alpha=1 - level, method="wilson")
+    share = count / n
     # the closed form leaves rounding dust at the ends (5.6e-17 for none of seven): the share is inside
     return min(float(lo), share), max(float(hi), share)
 
@@ -74,8 +74,7 @@ def newcombe(count1: int, n1: int, count0: int, n0: int, level: float = LEVEL) -
 def _newcombe(count1: int, n1: int, count0: int, n0: int, level: float) -> tuple[float, float]:
     from statsmodels.stats.proportion import confint_proportions_2indep  # noqa: PLC0415
 
-    lo, hi = confint_proportions_2indep(int(count1), int(n1), int(count0), int(n0), method="newcomb",
-                                        compare="diff", alpha=1 - level)
+    lo, hi = confint_proportions_2indep(count1, n1, count0, n0, method="newcomb", compare="diff", alpha=1 - level)
     return float(lo), float(hi)
 
 
