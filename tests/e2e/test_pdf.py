@@ -3,14 +3,22 @@ and table headers, and no page holding only a few lines."""
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from helpers.data import hermetic
-from nns.build.report import build_report
+import nns.render.pdf as pdf
+from nns import layer
+from nns.build.plan import build_root
+from nns.build.report import build_report, source_date
 from nns.config import Scope
+from nns.present.prose import variables
+from nns.render.renderers import render_book
+from nns.spec.context import Context
 
 pytestmark = pytest.mark.e2e
 
@@ -85,3 +93,29 @@ def test_no_page_holds_only_a_few_lines(report):
         if len(body) < MIN_LINES:
             short.append((number, len(body), body[:2]))
     assert not short, f"pages with fewer than {MIN_LINES} lines: {short}"
+
+
+def test_each_layout_round_changes_a_file_and_not_typsts_inputs(national, monkeypatch, tmp_path):
+    """The widths a round tries reach Typst through a file at a path that stays the same: Typst's inputs are
+    the same in every round, so it lays out again only what the changed widths move (a changed input makes it
+    lay out the whole document again). The national report needs more than one round, and its last widths are
+    the layout the PDF and ``quarto render`` get."""
+    settings = hermetic(national.out_dir.parents[1])   # <base>/2022/riket
+    scope = Scope(2022)
+    rounds = []
+    real = pdf.typst.query
+
+    def query(source, *args, **kwargs):
+        tried = json.loads((Path(source).parent / pdf.SCALES_FILE).read_text(encoding="utf-8"))
+        rounds.append((kwargs.get("sys_inputs"), tried))
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.typst, "query", query)
+    layout: dict = {}
+    values = variables(Context(layer.load_aggregated(settings), scope, settings))
+    render_book(Path(settings.root), scope, build_root(settings, scope), tmp_path, ("pdf",), values,
+                source_date(scope), layout=layout)
+    assert len(rounds) >= 2
+    assert all(inputs == rounds[0][0] for inputs, _ in rounds), [inputs for inputs, _ in rounds]
+    assert rounds[0][1] == {} and rounds[-1][1] == layout != {}
+    assert (tmp_path / "rapport.pdf").read_bytes() == (national.out_dir / "rapport.pdf").read_bytes()
