@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from helpers.data import hermetic
 import nns.render.pdf as pdf
+from helpers.data import hermetic
 from nns import layer
 from nns.build.plan import build_root
 from nns.build.report import build_report, source_date
