@@ -1,8 +1,8 @@
 """HTML: one self-contained page (the charts are data: URIs already), the project's stylesheet, offline."""
 from __future__ import annotations
 
-import json
 import re
+from pathlib import Path
 
 from nns.errors import RenderError
 from nns.render.pandoc import pandoc
@@ -21,15 +21,13 @@ class HtmlRenderer:
     format = "html"
     suffix = "html"
 
-    def render(self, ast: dict, job) -> bytes:
-        src = job.work / "ast-html.json"
-        src.write_text(json.dumps(ast), encoding="utf-8")
+    def render(self, ast: Path, job) -> bytes:
         style = job.work / "style.html"
         style.write_text("<style>\n" + (job.templates / "rapport.css").read_text(encoding="utf-8") + "</style>\n",
                          encoding="utf-8")
         html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
                        "--template", str(job.templates / "rapport.html"), "--include-in-header", str(style),
-                       "--section-divs", str(src)])
+                       "--section-divs", str(ast)])
         # a resource (script, image, style sheet) must be inside the page; a link to a source is a link
         if re.search(EXTERNAL_RESOURCE, html):
             raise RenderError("HTML-filen hämtar en extern resurs (skript, bild eller stilmall); den ska fungera "

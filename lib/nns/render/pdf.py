@@ -135,11 +135,9 @@ class PdfRenderer:
     format = "pdf"
     suffix = "pdf"
 
-    def render(self, ast: dict, job) -> bytes:
-        src = job.work / "ast-typst.json"
-        src.write_text(json.dumps(ast), encoding="utf-8")
+    def render(self, ast: Path, job) -> bytes:
         body = pandoc(["-f", "json", "-t", "typst", "--standalone", "--template", str(job.templates / "rapport.typ"),
-                       "--toc", str(src)])
+                       "--toc", str(ast)])
         typ = job.work / "rapport.typ"
         typ.write_text(body, encoding="utf-8")
         # the widths tried are a file the template reads, its path the same in every round: Typst's inputs stay
