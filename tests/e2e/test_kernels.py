@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from nns.build.kernels import GC_THRESHOLD, run_jobs
+from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, run_jobs
 from nns.build.plan import Job
 from nns.config import ROOT
 from nns.errors import RenderError
@@ -48,11 +48,12 @@ def test_a_failing_notebook_names_itself_and_leaves_no_cache_entry_or_temporary_
     assert not list((tmp_path / "ut").glob(".*"))
 
 
-def test_a_kernel_keeps_no_history_of_the_cells_it_runs_and_collects_garbage_at_its_own_pace(tmp_path):
+def test_a_kernel_keeps_no_history_collects_garbage_at_its_own_pace_and_computes_on_one_blas_thread(tmp_path):
     source = _notebook(tmp_path / "historik.ipynb",
-                       "import gc\nprint(get_ipython().history_manager.enabled, *gc.get_threshold())")
+                       "import gc, os\nprint(get_ipython().history_manager.enabled, *gc.get_threshold(), "
+                       "os.environ.get('OPENBLAS_NUM_THREADS'))")
     todo = [(Job(source, tmp_path / "ut" / "historik.ipynb", {"n": 1}), tmp_path / "cache" / "historik.ipynb")]
     (tmp_path / "cache").mkdir()
     run_jobs(todo, str(ROOT))
     text = nbformat.read(todo[0][0].output, as_version=4).cells[-1].outputs[0]["text"].split()
-    assert text == ["False", *map(str, GC_THRESHOLD)]
+    assert text == ["False", *map(str, GC_THRESHOLD), ONE_BLAS_THREAD["OPENBLAS_NUM_THREADS"]]
