@@ -158,6 +158,34 @@ def test_a_cell_frame_gives_every_table_of_a_report_the_html_of_a_plain_pandas_f
     assert len(fast) > 50 and sum(".." in h for h in fast) > 0
 
 
+def _same_cells(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """The same type, labels, dtypes and values, a missing value the same missing value (None is not NaN)."""
+    return (type(a) is type(b) and a.index.equals(b.index) and list(a.columns) == list(b.columns)
+            and list(a.dtypes) == list(b.dtypes)
+            and all(x is y or x == y for ca, cb in zip(a.values.T, b.values.T) for x, y in zip(ca, cb)))
+
+
+def test_a_cell_frames_texts_and_filled_cells_are_great_tables_own_for_every_kind_of_cell():
+    """The cell frame's two list-based operations give what great_tables' pandas ones give: every cell as text,
+    a missing one (None, NaN, NA) as None; the formatted text where there is one, else the replacement's. A
+    numeric column, and frames that do not line up, go great_tables' way."""
+    from great_tables import _tbl_data
+
+    text = tables.CellFrame({"_row": ["a", "b", "c", "d"], "x": ["12", None, float("nan"), pd.NA],
+                             "y": ["..", "5 %", 7, 1.5]})
+    assert _same_cells(_tbl_data.cast_frame_to_string(text), tables._PANDAS_TO_STRING(text))
+    numeric = tables.CellFrame({"_row": ["a", "b"], "n": [-0.0, 2.5]})
+    assert _same_cells(_tbl_data.cast_frame_to_string(numeric), tables._PANDAS_TO_STRING(numeric))
+    strings = _tbl_data.cast_frame_to_string(text)
+    body = _tbl_data.create_empty_frame(text)
+    body.iat[0, 1], body.iat[3, 2] = "12,0", "1,5"
+    assert _same_cells(_tbl_data.replace_null_frame(body, strings), tables._PANDAS_FILL_NULLS(body, strings))
+    shifted = strings.set_axis(["p", "q", "r", "s"], axis=0)
+    assert _same_cells(_tbl_data.replace_null_frame(body, shifted), tables._PANDAS_FILL_NULLS(body, shifted))
+    filled = _tbl_data.replace_null_frame(body, strings)
+    assert filled.iat[0, 1] == "12,0" and filled.iat[1, 1] is None and filled.iat[2, 2] == "7"
+
+
 def test_a_chart_shown_again_is_drawn_once_and_shown_the_same_and_a_changed_one_is_drawn_again(
         national_agg, settings, monkeypatch):
     from nns.present import charts as draw_charts
