@@ -57,6 +57,11 @@ _PANDAS_TO_STRING = _tbl_data.cast_frame_to_string.dispatch(pd.DataFrame)
 _PANDAS_FILL_NULLS = _tbl_data.replace_null_frame.dispatch(pd.DataFrame)
 
 
+def _columns(df: pd.DataFrame) -> list[list]:
+    """The frame's values column by column, as Python objects (one conversion, not a Series per column)."""
+    return df.to_numpy(dtype=object).T.tolist()
+
+
 def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
@@ -68,7 +73,7 @@ def _cast_to_string(df: CellFrame) -> CellFrame:
     # time). A numeric column (great_tables turns -0.0 into 0 there) goes the pandas way.
     if any(not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)) for dtype in df.dtypes):
         return _PANDAS_TO_STRING(df)
-    columns = [[None if _missing(v) else str(v) for v in df.iloc[:, i].tolist()] for i in range(df.shape[1])]
+    columns = [[None if _missing(v) else str(v) for v in column] for column in _columns(df)]
     return CellFrame(dict(enumerate(columns)), index=df.index, dtype=object).set_axis(df.columns, axis=1)
 
 
@@ -79,8 +84,8 @@ def _fill_nulls(df: CellFrame, replacement) -> CellFrame:
     if not (isinstance(replacement, pd.DataFrame) and df.index.equals(replacement.index)
             and df.columns.equals(replacement.columns) and df.columns.is_unique):
         return _PANDAS_FILL_NULLS(df, replacement)
-    columns = [[r if _missing(v) else v for v, r in zip(df.iloc[:, i].tolist(), replacement.iloc[:, i].tolist())]
-               for i in range(df.shape[1])]
+    columns = [[r if _missing(v) else v for v, r in zip(mine, theirs)]
+               for mine, theirs in zip(_columns(df), _columns(replacement))]
     return CellFrame(dict(enumerate(columns)), index=df.index, dtype=object).set_axis(df.columns, axis=1)
 
 
