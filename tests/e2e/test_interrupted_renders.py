@@ -12,6 +12,7 @@ give exactly the new report.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -233,6 +234,8 @@ def test_a_typst_failure_leaves_the_previous_report_and_its_input_in_the_build_f
         build_report(settings, Scope(2022, "Jämtland"), ("html", "pdf"), workers=2)
     kept = build_root(settings, Scope(2022, "Jämtland")) / "rapport.failed.typ"
     assert exc.value.where == str(kept) and kept.stat().st_size > 1000
+    # and the chart widths Typst was given, beside it
+    assert isinstance(json.loads(kept.with_name("rapport.failed.skalor.json").read_text(encoding="utf-8")), dict)
     assert "Typst kunde inte sätta PDF:en: error: unexpected argument (simulated)" in str(exc.value)
     assert snapshot(first.out_dir) == before
     assert sorted(p.name for p in first.out_dir.parent.iterdir()) == ["jamtland"]

@@ -48,7 +48,10 @@ def test_a_failing_notebook_names_itself_and_leaves_no_cache_entry_or_temporary_
     assert not list((tmp_path / "ut").glob(".*"))
 
 
-def test_a_kernel_keeps_no_history_collects_garbage_at_its_own_pace_and_computes_on_one_blas_thread(tmp_path):
+def test_a_kernel_keeps_no_history_collects_garbage_at_its_own_pace_and_computes_on_one_blas_thread(tmp_path,
+                                                                                                     monkeypatch):
+    for key in ONE_BLAS_THREAD:
+        monkeypatch.delenv(key, raising=False)
     source = _notebook(tmp_path / "historik.ipynb",
                        "import gc, os\nprint(get_ipython().history_manager.enabled, *gc.get_threshold(), "
                        "os.environ.get('OPENBLAS_NUM_THREADS'))")

@@ -97,25 +97,28 @@ def test_no_page_holds_only_a_few_lines(report):
 
 def test_each_layout_round_changes_a_file_and_not_typsts_inputs(national, monkeypatch, tmp_path):
     """The widths a round tries reach Typst through a file at a path that stays the same: Typst's inputs are
-    the same in every round, so it lays out again only what the changed widths move (a changed input makes it
-    lay out the whole document again). The national report needs more than one round, and its last widths are
-    the layout the PDF and ``quarto render`` get."""
+    the same in every round and in the final compile, so it lays out again only what the changed widths move
+    (a changed input makes it lay out the whole document again). The national report needs more than one
+    round, and its last widths are the layout the PDF and ``quarto render`` get."""
     settings = hermetic(national.out_dir.parents[1])   # <base>/2022/riket
     scope = Scope(2022)
-    rounds = []
-    real = pdf.typst.query
+    calls = []
 
-    def query(source, *args, **kwargs):
-        tried = json.loads((Path(source).parent / pdf.SCALES_FILE).read_text(encoding="utf-8"))
-        rounds.append((kwargs.get("sys_inputs"), tried))
-        return real(source, *args, **kwargs)
+    def spy(name, real):
+        def call(source, *args, **kwargs):
+            tried = json.loads((Path(source).parent / pdf.SCALES_FILE).read_text(encoding="utf-8"))
+            calls.append((name, kwargs.get("sys_inputs"), tried))
+            return real(source, *args, **kwargs)
+        return call
 
-    monkeypatch.setattr(pdf.typst, "query", query)
+    monkeypatch.setattr(pdf.typst, "query", spy("query", pdf.typst.query))
+    monkeypatch.setattr(pdf.typst, "compile", spy("compile", pdf.typst.compile))
     layout: dict = {}
     values = variables(Context(layer.load_aggregated(settings), scope, settings))
     render_book(Path(settings.root), scope, build_root(settings, scope), tmp_path, ("pdf",), values,
                 source_date(scope), layout=layout)
-    assert len(rounds) >= 2
-    assert all(inputs == rounds[0][0] for inputs, _ in rounds), [inputs for inputs, _ in rounds]
-    assert rounds[0][1] == {} and rounds[-1][1] == layout != {}
+    names = [name for name, _, _ in calls]
+    assert names[-1] == "compile" and names.count("query") >= 2
+    assert all(inputs == {"nns-skalor-fil": f"/{pdf.SCALES_FILE}"} for _, inputs, _ in calls), calls
+    assert calls[0][2] == {} and calls[-2][2] == calls[-1][2] == layout != {}
     assert (tmp_path / "rapport.pdf").read_bytes() == (national.out_dir / "rapport.pdf").read_bytes()

@@ -142,11 +142,13 @@ def test_no_bullet_of_resultat_i_korthet_is_printed_twice(html):
             assert text.count(sentence.strip()) == 1, sentence
 
 
-def test_every_renderer_reads_the_books_ast_from_the_one_file_pandoc_wrote(tmp_path):
+def test_every_renderer_reads_the_books_ast_from_the_one_file_pandoc_wrote(tmp_path, monkeypatch):
     """pandoc parses a book once, into a file; each renderer gives that file to its own pandoc run (no renderer
     changes the AST, so none reads it into Python or writes a copy of its own)."""
     from datetime import UTC, datetime
 
+    from nns.render import html as html_renderer
+    from nns.render import pdf as pdf_renderer
     from nns.render.pandoc import MD_FORMAT, pandoc
     from nns.render.renderers import RENDERERS, TEMPLATES, RenderJob
 
@@ -154,9 +156,13 @@ def test_every_renderer_reads_the_books_ast_from_the_one_file_pandoc_wrote(tmp_p
                                      encoding="utf-8")
     ast = tmp_path / "ast.json"
     pandoc(["-f", MD_FORMAT, "-t", "json", "-o", str(ast), str(tmp_path / "bok.md")])
+    runs = []
+    for module in (html_renderer, pdf_renderer):
+        monkeypatch.setattr(module, "pandoc", lambda args, text=None: runs.append((args, text)) or pandoc(args, text))
     job = RenderJob(tmp_path, ROOT / TEMPLATES, datetime(2023, 1, 1, tzinfo=UTC), tmp_path / "misslyckad")
     html = RENDERERS["html"].render(ast, job).decode("utf-8")
     pdf = RENDERERS["pdf"].render(ast, job)
     assert "En mening om förbunden." in html and "Ett kapitel" in html
     assert pdf.startswith(b"%PDF-")
-    assert not [p.name for p in tmp_path.glob("*.json") if p != ast and p.name != "nns-skalor.json"]
+    assert len(runs) == 2 and all(args[-1] == str(ast) and text is None for args, text in runs)
+    assert not [p.name for p in tmp_path.glob("*.json") if p not in (ast, tmp_path / pdf_renderer.SCALES_FILE)]

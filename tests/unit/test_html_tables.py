@@ -165,25 +165,39 @@ def _same_cells(a: pd.DataFrame, b: pd.DataFrame) -> bool:
             and all(x is y or x == y for ca, cb in zip(a.values.T, b.values.T) for x, y in zip(ca, cb)))
 
 
-def test_a_cell_frames_texts_and_filled_cells_are_great_tables_own_for_every_kind_of_cell():
+def test_a_cell_frames_texts_and_filled_cells_are_great_tables_own_for_every_kind_of_cell(monkeypatch):
     """The cell frame's two list-based operations give what great_tables' pandas ones give: every cell as text,
     a missing one (None, NaN, NA) as None; the formatted text where there is one, else the replacement's. A
-    numeric column, and frames that do not line up, go great_tables' way."""
+    frame with a cell that is not text (a number), and frames that do not line up, go great_tables' way."""
     from great_tables import _tbl_data
 
-    text = tables.CellFrame({"_row": ["a", "b", "c", "d"], "x": ["12", None, float("nan"), pd.NA],
-                             "y": ["..", "5 %", 7, 1.5]})
-    assert _same_cells(_tbl_data.cast_frame_to_string(text), tables._PANDAS_TO_STRING(text))
-    numeric = tables.CellFrame({"_row": ["a", "b"], "n": [-0.0, 2.5]})
-    assert _same_cells(_tbl_data.cast_frame_to_string(numeric), tables._PANDAS_TO_STRING(numeric))
-    strings = _tbl_data.cast_frame_to_string(text)
+    assert _tbl_data.cast_frame_to_string.dispatch(tables.CellFrame) is tables._cast_to_string
+    assert _tbl_data.replace_null_frame.dispatch(tables.CellFrame) is tables._fill_nulls
+    text = tables.CellFrame({"_row": ["a", "b", "c", "d"],
+                             "x": pd.Series(["12", None, float("nan"), pd.NA], dtype=object),
+                             "y": pd.Series(["..", "5 %", None, "1,5"], dtype=object)})
+    numeric = tables.CellFrame({"_row": ["a", "b"], "n": pd.Series([-0.0, 2.5], dtype=object)})
+    expected = {id(text): tables._PANDAS_TO_STRING(text), id(numeric): tables._PANDAS_TO_STRING(numeric)}
+    strings = tables._PANDAS_TO_STRING(text)
     body = _tbl_data.create_empty_frame(text)
-    body.iat[0, 1], body.iat[3, 2] = "12,0", "1,5"
-    assert _same_cells(_tbl_data.replace_null_frame(body, strings), tables._PANDAS_FILL_NULLS(body, strings))
+    body.iat[0, 1], body.iat[3, 2] = "12,0", "1,5 %"
+    filled = tables._PANDAS_FILL_NULLS(body, strings)
     shifted = strings.set_axis(["p", "q", "r", "s"], axis=0)
-    assert _same_cells(_tbl_data.replace_null_frame(body, shifted), tables._PANDAS_FILL_NULLS(body, shifted))
-    filled = _tbl_data.replace_null_frame(body, strings)
-    assert filled.iat[0, 1] == "12,0" and filled.iat[1, 1] is None and filled.iat[2, 2] == "7"
+    shifted_filled = tables._PANDAS_FILL_NULLS(body, shifted)
+
+    # the text frame and the lined-up fill never reach great_tables' pandas code; the others do
+    fallen_back = []
+    monkeypatch.setattr(tables, "_PANDAS_TO_STRING", lambda df: fallen_back.append("text") or expected[id(df)])
+    monkeypatch.setattr(tables, "_PANDAS_FILL_NULLS",
+                        lambda df, r: fallen_back.append("fill") or shifted_filled)
+    assert _same_cells(_tbl_data.cast_frame_to_string(text), expected[id(text)]) and fallen_back == []
+    assert _same_cells(_tbl_data.replace_null_frame(body, strings), filled) and fallen_back == []
+    assert _same_cells(_tbl_data.cast_frame_to_string(numeric), expected[id(numeric)]) and fallen_back == ["text"]
+    assert _same_cells(_tbl_data.replace_null_frame(body, shifted), shifted_filled)
+    assert fallen_back == ["text", "fill"]
+    got = _tbl_data.replace_null_frame(body, strings)
+    assert got.iat[0, 1] == "12,0" and got.iat[1, 1] is None and got.iat[2, 2] is None and got.iat[3, 2] == "1,5 %"
+    assert list(_tbl_data.cast_frame_to_string(text)["x"]) == ["12", None, None, None]
 
 
 def test_a_chart_shown_again_is_drawn_once_and_shown_the_same_and_a_changed_one_is_drawn_again(

@@ -45,9 +45,9 @@ NO_HISTORY = "--HistoryManager.enabled=False"
 #: everything loaded (measured: 0.45 s → 0.1 s of collection per förbund's notebooks; cycles are still freed).
 GC_THRESHOLD = (10_000, 10, 10)
 
-#: The kernel's numerical libraries (numpy's and scipy's OpenBLAS) compute on one thread: the report's arrays are
-#: small, a build runs a kernel per core already, and each OpenBLAS started a thread per core at import
-#: (measured: 0.25 s of CPU of a kernel's start).
+#: The kernel's numerical libraries (numpy's and scipy's OpenBLAS) compute on one thread unless the environment
+#: says otherwise: the report's arrays are small, a build runs a kernel per core already, and each OpenBLAS
+#: started a thread per core at import (measured: 0.25 s of CPU of a kernel's start).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
 
 #: The name the engine is registered under in papermill.
@@ -98,7 +98,8 @@ class NotebookRunner:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "lib"), env.get("PYTHONPATH", "")]).strip(os.pathsep)
         env.setdefault("MPLBACKEND", "Agg")
-        env.update(ONE_BLAS_THREAD)
+        for key, value in ONE_BLAS_THREAD.items():
+            env.setdefault(key, value)
         # no input history: IPython would write every cell into a SQLite file in the user's home, outside the
         # build, growing with every run (measured: 0.6 s of CPU per förbund's report)
         self.km.start_kernel(cwd=str(self.cwd), env=env, extra_arguments=[NO_HISTORY])

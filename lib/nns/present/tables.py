@@ -23,9 +23,11 @@ class CellFrame(pd.DataFrame):
 
     great_tables renders a table cell by cell: it reads each value from the data and writes its text into a
     frame of its own, both through ``iloc`` (some 50 µs a cell, a third of a table's time). Its backends are
-    single-dispatch functions, so a frame of this type gets the same three operations on the same pandas data
-    through ``iat``: the same values, the same HTML (a test compares every table of a report with a plain
-    frame's), in two thirds of the time.
+    single-dispatch functions, so a frame of this type gets the same operations on the same pandas data, cell
+    by cell through ``iat`` (read, write, the empty frame for the texts) and, for its two whole-frame steps
+    (every cell as text; the cells without a formatted text filled), over lists where every cell is text or
+    missing, else great_tables' own pandas code: the same values, the same HTML (a test compares every table
+    of a report with a plain frame's), in about half the time.
     """
 
     @property
@@ -57,24 +59,27 @@ _PANDAS_TO_STRING = _tbl_data.cast_frame_to_string.dispatch(pd.DataFrame)
 _PANDAS_FILL_NULLS = _tbl_data.replace_null_frame.dispatch(pd.DataFrame)
 
 
-def _columns(df: pd.DataFrame) -> list[list]:
-    """The frame's values column by column, as Python objects (one conversion, not a Series per column)."""
-    return df.to_numpy(dtype=object).T.tolist()
+def _cells(df: pd.DataFrame) -> tuple[list[list], list[list]]:
+    """The frame's values and whether each is missing (pandas' ``isna``), column by column, as Python objects
+    (one conversion, not a Series per column)."""
+    values = df.to_numpy(dtype=object)
+    return values.T.tolist(), pd.isna(values).T.tolist()
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+def _frame(columns: list[list], like: pd.DataFrame) -> CellFrame:
+    return CellFrame(dict(enumerate(columns)), index=like.index, dtype=object).set_axis(like.columns, axis=1)
 
 
 @_tbl_data.cast_frame_to_string.register(CellFrame)
 def _cast_to_string(df: CellFrame) -> CellFrame:
     # every cell as text, a missing one None (great_tables' pandas backend: astype("string"), then None where
-    # missing), cell by cell over lists instead of three whole-frame pandas operations (a third of a table's
-    # time). A numeric column (great_tables turns -0.0 into 0 there) goes the pandas way.
-    if any(not (pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype)) for dtype in df.dtypes):
+    # missing), over lists instead of three whole-frame pandas operations (a third of a table's time). Where a
+    # cell is neither text nor missing (a number: great_tables turns -0.0 into 0; bytes; a date) the frame goes
+    # great_tables' own way.
+    values, missing = _cells(df)
+    if not all(m or type(v) is str for column, gaps in zip(values, missing) for v, m in zip(column, gaps)):
         return _PANDAS_TO_STRING(df)
-    columns = [[None if _missing(v) else str(v) for v in column] for column in _columns(df)]
-    return CellFrame(dict(enumerate(columns)), index=df.index, dtype=object).set_axis(df.columns, axis=1)
+    return _frame([[None if m else v for v, m in zip(column, gaps)] for column, gaps in zip(values, missing)], df)
 
 
 @_tbl_data.replace_null_frame.register(CellFrame)
@@ -84,9 +89,9 @@ def _fill_nulls(df: CellFrame, replacement) -> CellFrame:
     if not (isinstance(replacement, pd.DataFrame) and df.index.equals(replacement.index)
             and df.columns.equals(replacement.columns) and df.columns.is_unique):
         return _PANDAS_FILL_NULLS(df, replacement)
-    columns = [[r if _missing(v) else v for v, r in zip(mine, theirs)]
-               for mine, theirs in zip(_columns(df), _columns(replacement))]
-    return CellFrame(dict(enumerate(columns)), index=df.index, dtype=object).set_axis(df.columns, axis=1)
+    (mine, missing), (theirs, _) = _cells(df), _cells(replacement)
+    return _frame([[r if m else v for v, m, r in zip(column, gaps, other)]
+                   for column, gaps, other in zip(mine, missing, theirs)], df)
 
 
 def table_id(spec: TableSpec) -> str:

@@ -147,19 +147,28 @@ class PdfRenderer:
         options = {"root": str(job.work), "font_paths": _font_paths(), "ignore_system_fonts": True,
                    "sys_inputs": {"nns-skalor-fil": f"/{SCALES_FILE}"}}
         scales: dict[str, int] = {}
-        try:
-            for _ in range(ROUNDS):
-                tried.write_text(json.dumps(scales, sort_keys=True), encoding="utf-8")
-                marks = json.loads(typst.query(str(typ), "<nns-pos>", field="value", **options))
-                narrower = narrowed(spill_overs(marks), scales)
-                if narrower == scales:
-                    break
-                scales = narrower
+        for _ in range(ROUNDS):
             tried.write_text(json.dumps(scales, sort_keys=True), encoding="utf-8")
-            job.layout.update(scales)
-            return typst.compile(str(typ), timestamp=int(job.when.timestamp()), pdf_standards=["ua-1"], **options)
-        except Exception as exc:  # typst raises its own error type with the message
-            keep = Path(job.keep_failed) / "rapport.failed.typ"
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(typ, keep)
-            raise RenderError(f"Typst kunde inte sätta PDF:en: {exc}", where=str(keep)) from None
+            marks = json.loads(_typst(typst.query, typ, job, "<nns-pos>", field="value", **options))
+            narrower = narrowed(spill_overs(marks), scales)
+            if narrower == scales:
+                break
+            scales = narrower
+        tried.write_text(json.dumps(scales, sort_keys=True), encoding="utf-8")
+        job.layout.update(scales)
+        return _typst(typst.compile, typ, job, timestamp=int(job.when.timestamp()), pdf_standards=["ua-1"], **options)
+
+
+def _typst(call, typ: Path, job, *args, **kwargs):
+    """A Typst call on the report's source; where Typst fails, its source and the chart widths it was trying are
+    kept in the build folder (``rapport.failed.typ``, ``rapport.failed.skalor.json``), never in the report."""
+    try:
+        return call(str(typ), *args, **kwargs)
+    except Exception as exc:  # typst raises its own error type with the message
+        keep = Path(job.keep_failed) / "rapport.failed.typ"
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(typ, keep)
+        tried = typ.parent / SCALES_FILE
+        if tried.exists():
+            shutil.copyfile(tried, keep.with_name("rapport.failed.skalor.json"))
+        raise RenderError(f"Typst kunde inte sätta PDF:en: {exc}", where=str(keep)) from None
