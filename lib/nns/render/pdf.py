@@ -154,7 +154,8 @@ class PdfRenderer:
             if narrower == scales:
                 break
             scales = narrower
-        tried.write_text(json.dumps(scales, sort_keys=True), encoding="utf-8")
+        else:   # every round changed the widths: the last ones, not yet measured, are the PDF's
+            tried.write_text(json.dumps(scales, sort_keys=True), encoding="utf-8")
         job.layout.update(scales)
         return _typst(typst.compile, typ, job, timestamp=int(job.when.timestamp()), pdf_standards=["ua-1"], **options)
 
