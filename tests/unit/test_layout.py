@@ -145,6 +145,32 @@ def test_lines_differ_without_colour(specs, local_specs, national_agg):
         matplotlib.pyplot.close(fig)
 
 
+def _seaborn_lines(ax, records, series_order, palette, dashes, markers):
+    """The lines as seaborn's lineplot draws them (what the charts did before they called matplotlib directly)."""
+    import pandas as pd  # noqa: PLC0415
+    import seaborn as sns  # noqa: PLC0415
+
+    ax.set_xlabel(" ")   # as the charts did: seaborn names unnamed axes after the data's columns
+    ax.set_ylabel(" ")
+    sns.lineplot(data=pd.DataFrame(records), x="y", y="v", hue="series", style="series", hue_order=series_order,
+                 style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax, linewidth=1.8,
+                 markersize=5, legend=False, sort=True, estimator=None)
+
+
+def test_the_lines_are_drawn_as_seaborns_lineplot_draws_them(specs, local_specs, national_agg, monkeypatch):
+    """Every line chart of the national report and of Väst's: the same SVG, byte for byte, from matplotlib's own
+    plot calls as from seaborn's lineplot."""
+    colours = survey_colours(national_agg.instrument)
+    charts = _lines_drawn(specs + local_specs)
+    assert len(charts) > 20
+    ours = [draw_charts.svg_text(draw_charts.draw(spec, colours)) for spec in charts]
+    monkeypatch.setattr(draw_charts, "plot_lines", _seaborn_lines)
+    theirs = [draw_charts.svg_text(draw_charts.draw(spec, colours)) for spec in charts]
+    assert "<path" in ours[0]
+    for spec, a, b in zip(charts, ours, theirs):
+        assert a == b, f"Diagram {spec.number}"
+
+
 @pytest.mark.parametrize("lo, hi", [(46, 62), (69, 80), (0, 3), (97, 100), (30, 90)])
 def test_the_value_axis_never_magnifies_a_small_change(lo, hi):
     a, b = draw_charts.value_axis(lo, hi)

@@ -1,4 +1,4 @@
-"""Seaborn charts from chart specifications (:class:`nns.spec.model.ChartSpec`).
+"""Charts from chart specifications (:class:`nns.spec.model.ChartSpec`), drawn with matplotlib in seaborn's theme.
 
 One colour per respondent group (survey), the same in every chart and table,
 from the Okabe–Ito palette, which stays distinguishable with the common forms
@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from nns.present.intervals import draw_intervals, intervals  # noqa: E402
 from nns.present.palette import LINE_CONTRAST, TEXT_CONTRAST, colour_of, legible, shade  # noqa: E402
 
-__all__ = ["draw", "svg_text", "spread_labels", "value_axis", "MIN_SPAN"]
+__all__ = ["draw", "svg_text", "plot_lines", "spread_labels", "value_axis", "MIN_SPAN"]
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 FONT = "DejaVu Sans"
@@ -73,8 +73,8 @@ def value_axis(lo: int, hi: int, min_span: int = MIN_SPAN) -> tuple[int, int]:
 
 
 def _draw_lines(spec, colours, bands):
-    """One seaborn call for all series: colour by respondent group, a marker per question, dashes for män and
-    riket; a value label at each line's end, in the line's colour made legible."""
+    """A line per series: colour by respondent group, a marker per question, dashes for män and riket; a value
+    label at each line's end, in the line's colour made legible."""
     data = _int_values(spec.cells)
     records = data.to_dict("records")
     firsts: dict = {}
@@ -100,13 +100,7 @@ def _draw_lines(spec, colours, bands):
     fig = plt.figure(figsize=(6.4, 2.6 + 0.17 * n_legend_rows))
     bottom = (0.42 + 0.17 * n_legend_rows) / (2.6 + 0.17 * n_legend_rows)
     ax = fig.add_axes((0.11, bottom, 0.80, 0.95 - bottom))
-    # labels set before seaborn draws, so that it does not name the axes after the data's columns: to see whether
-    # the tick labels are visible it would build every tick (a third of a chart's time); they are set below
-    ax.set_xlabel(" ")
-    ax.set_ylabel(" ")
-    sns.lineplot(data=data, x="y", y="v", hue="series", style="series", hue_order=series_order,
-                 style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax,
-                 linewidth=1.8, markersize=5, legend=False, sort=True, estimator=None)
+    plot_lines(ax, records, series_order, palette, dashes, markers)
     for line, series in zip(ax.get_lines(), series_order):
         if styles[series]:
             line.set_linewidth(1.1)
@@ -146,6 +140,24 @@ def _draw_lines(spec, colours, bands):
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.01), ncol=ncol, fontsize=7.5,
                frameon=False)
     return fig
+
+
+def plot_lines(ax, records: list[dict], series_order: list, palette: dict, dashes: dict, markers: dict) -> None:
+    """A line per series through its points (``records``: dicts with series, y (year) and v (value)), drawn as
+    seaborn's ``lineplot`` draws them with ``estimator=None``: one ``plot`` call per series in ``series_order``,
+    its points sorted, then the series' colour, dashes and marker set. The SVG is the same, byte for byte
+    (tests/unit/test_charts.py); the grouping of a data frame that seaborn does first took a third of a chart's
+    drawing."""
+    points: dict = {series: [] for series in series_order}
+    for rec in records:
+        points[rec["series"]].append((float(rec["y"]), float(rec["v"])))
+    for series in series_order:
+        xy = sorted(points[series])
+        line, = ax.plot([x for x, _ in xy], [y for _, y in xy], color=None, linewidth=1.8, markersize=5,
+                        markeredgewidth=0.75, markeredgecolor="w")
+        line.set_color(palette[series])
+        line.set_dashes(dashes[series])
+        line.set_marker(markers[series])
 
 
 def spread_labels(labels: list[tuple[int, int, str]], min_gap: float) -> list[tuple[int, float, int, str]]:
