@@ -150,11 +150,14 @@ def _draw_places(spec: PlaceSpec, colours):
     fig = plt.figure(figsize=(6.4, height))
     bottom = 0.78 / height
     ax = fig.add_axes((0.22, bottom, 0.75, 1 - bottom - 0.12 / height))
+    # the limits' bands, each row's 99.8 % band and then its 95 % band, in one call (a call per band cost more
+    # than drawing them)
+    bands = [(i, limits, colour) for i, (_, _, u) in enumerate(rows)
+             for limits, colour in ((u.limits998, BAND_998), (u.limits95, BAND_95))]
+    ax.barh([i for i, _, _ in bands], [100 * (hi - lo) for _, (lo, hi), _ in bands],
+            left=[100 * lo for _, (lo, _), _ in bands], height=0.62, color=[c for _, _, c in bands], zorder=1,
+            linewidth=0)
     for i, (_, m, u) in enumerate(rows):
-        ax.barh(i, 100 * (u.limits998[1] - u.limits998[0]), left=100 * u.limits998[0], height=0.62, color=BAND_998,
-                zorder=1, linewidth=0)
-        ax.barh(i, 100 * (u.limits95[1] - u.limits95[0]), left=100 * u.limits95[0], height=0.62, color=BAND_95,
-                zorder=1, linewidth=0)
         ax.plot([100 * m.p0] * 2, [i - 0.36, i + 0.36], color="#222222", linewidth=1.3, zorder=2)
         ax.plot([100 * u.ci[0], 100 * u.ci[1]], [i, i], color=colour, linewidth=1.2, zorder=3)
         _point(ax, 100 * u.share, i, u.verdict, colour, gid(spec, i))
