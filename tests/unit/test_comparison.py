@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import matplotlib.colors
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -16,8 +18,11 @@ from helpers.data import SESSION_DIR, Registration, row
 from nns import layer
 from nns.build.plan import build_root, output_dir, plan
 from nns.config import RIKET, Scope
+from nns.present import funnel
+from nns.present.palette import survey_colours
 from nns.registration.aggregate import aggregate, write_layer
 from nns.spec import comparison, model, parts
+from nns.spec.comparison import PlaceSpec
 from nns.spec.context import Context
 from nns.spec.model import CSV_COLUMNS, SUPPRESSED
 
@@ -160,12 +165,6 @@ def test_a_forbunds_chapter_shows_its_own_verdicts_and_names_no_other_forbund(fo
 def test_a_forbunds_place_chart_draws_each_measures_limits_on_its_own_row(national_agg, settings):
     """Each row of a place chart: the 99.8 % band, then the 95 % band over it, at the förbund's own number of
     answers, then the nation's line and the förbund's point with its interval."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    from nns.present import funnel  # noqa: PLC0415
-    from nns.present.palette import survey_colours  # noqa: PLC0415
-    from nns.spec.comparison import PlaceSpec  # noqa: PLC0415
-
     places = [s for s in _local_chapter(national_agg, settings, "Väst") if isinstance(s, PlaceSpec)]
     assert places
     for spec in places:
@@ -173,22 +172,16 @@ def test_a_forbunds_place_chart_draws_each_measures_limits_on_its_own_row(nation
         ax = fig.axes[0]
         bars = ax.patches
         assert len(bars) == 2 * len(spec.rows)
-        for i, (_, m, u) in enumerate(spec.rows):
+        for i, (_, _, u) in enumerate(spec.rows):
             for bar, (lo, hi), colour in zip(bars[2 * i:2 * i + 2], (u.limits998, u.limits95),
                                               (funnel.BAND_998, funnel.BAND_95)):
                 assert bar.get_x() == pytest.approx(100 * lo) and bar.get_width() == pytest.approx(100 * (hi - lo))
                 assert bar.get_y() + bar.get_height() / 2 == pytest.approx(i) and bar.get_height() == 0.62
-                assert matplotlib_hex(bar.get_facecolor()) == colour
+                assert matplotlib.colors.to_hex(bar.get_facecolor()) == colour
         points = [line for line in ax.get_lines() if line.get_gid()]
         assert [p.get_gid() for p in points] == [funnel.gid(spec, i) for i in range(len(spec.rows))]
         assert [p.get_xdata()[0] for p in points] == pytest.approx([100 * u.share for _, _, u in spec.rows])
         plt.close(fig)
-
-
-def matplotlib_hex(rgba) -> str:
-    import matplotlib.colors  # noqa: PLC0415
-
-    return matplotlib.colors.to_hex(rgba)
 
 
 # --- intervals and clear changes in the national and local reports -------------------------------------
