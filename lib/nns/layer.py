@@ -48,6 +48,8 @@ class Aggregated:
     national: dict
     counts: pd.DataFrame = field(repr=False)
     response_counts: pd.DataFrame = field(repr=False)
+    #: :meth:`forbund`'s answers by (year, survey): a report asks some thirty times, each a scan of the responses
+    _forbund: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def years(self) -> list[int]:
@@ -59,13 +61,16 @@ class Aggregated:
         A survey is used when its sheet was in the registration file, even without responses (an empty
         sheet: "used, 0 responses"); a förbund takes part when it has at least one response.
         """
-        r = self.responses
-        mask = r["year"] == year
-        if survey is not None:
-            mask &= r["survey"] == survey
-        else:
-            mask &= r["responses"] > 0
-        return sorted(r.loc[mask, "forbund"].unique(), key=nr.swedish_sort_key)
+        key = (year, survey)
+        if key not in self._forbund:
+            r = self.responses
+            mask = r["year"] == year
+            if survey is not None:
+                mask &= r["survey"] == survey
+            else:
+                mask &= r["responses"] > 0
+            self._forbund[key] = tuple(sorted(r.loc[mask, "forbund"].unique(), key=nr.swedish_sort_key))
+        return list(self._forbund[key])
 
     def forbund_nationally(self, year: int) -> int | None:
         return self.national.get("forbund_nationally", {}).get(year)

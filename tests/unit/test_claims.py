@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+import nnsreport as nr
 from helpers.data import Registration, hermetic, instrument_with_version, row
 from nns.build.year import instrument_changes
 from nns.config import ROOT, Scope
@@ -209,3 +210,19 @@ def test_internal_nonresponse_is_explained_only_by_questions_older_forms_lacked(
                                                                                 says):
     said = prose.nonresponse_change_sentence(instrument, 2022, questions, window_start)
     assert said.startswith(says) and bool(said) == bool(says)
+
+
+def test_the_forbund_of_a_year_are_read_once_and_follow_the_layer_they_are_asked_of(national_agg):
+    """Aggregated.forbund keeps its answers (a report asks some thirty times): the same answer every time, a
+    list the caller may change, and a changed layer (dataclasses.replace) is asked again."""
+    r = national_agg.responses
+    everyone = sorted(r.loc[(r["year"] == 2022) & (r["responses"] > 0), "forbund"].unique(), key=nr.swedish_sort_key)
+    first = national_agg.forbund(2022)
+    assert first == everyone and len(first) == 36
+    first.clear()
+    assert national_agg.forbund(2022) == everyone
+    used = sorted(r.loc[(r["year"] == 2022) & (r["survey"] == "styrelse"), "forbund"].unique(), key=nr.swedish_sort_key)
+    assert national_agg.forbund(2022, "styrelse") == used
+    fewer = replace(national_agg, responses=r[r["forbund"] != everyone[0]])
+    assert fewer.forbund(2022) == everyone[1:]
+    assert national_agg.forbund(2022) == everyone
