@@ -212,17 +212,22 @@ def test_internal_nonresponse_is_explained_only_by_questions_older_forms_lacked(
     assert said.startswith(says) and bool(said) == bool(says)
 
 
-def test_the_forbund_of_a_year_are_read_once_and_follow_the_layer_they_are_asked_of(national_agg):
-    """Aggregated.forbund keeps its answers (a report asks some thirty times): the same answer every time, a
-    list the caller may change, and a changed layer (dataclasses.replace) is asked again."""
+def test_the_forbund_of_a_year_are_read_once_and_follow_the_layer_they_are_asked_of(national_agg, monkeypatch):
+    """Aggregated.forbund keeps its answers (a report asks some thirty times): worked out once per year and survey,
+    the same answer every time, a list the caller may change, and a changed layer (dataclasses.replace) is
+    asked again."""
     r = national_agg.responses
     everyone = sorted(r.loc[(r["year"] == 2022) & (r["responses"] > 0), "forbund"].unique(), key=nr.swedish_sort_key)
-    first = national_agg.forbund(2022)
-    assert first == everyone and len(first) == 36
-    first.clear()
-    assert national_agg.forbund(2022) == everyone
     used = sorted(r.loc[(r["year"] == 2022) & (r["survey"] == "styrelse"), "forbund"].unique(), key=nr.swedish_sort_key)
-    assert national_agg.forbund(2022, "styrelse") == used
-    fewer = replace(national_agg, responses=r[r["forbund"] != everyone[0]])
-    assert fewer.forbund(2022) == everyone[1:]
-    assert national_agg.forbund(2022) == everyone
+    layer = replace(national_agg)   # a layer of its own, nothing asked of it yet
+    sorted_names = []
+    monkeypatch.setattr(nr, "swedish_sort_key", lambda name: sorted_names.append(name) or name.casefold())
+    first = layer.forbund(2022)
+    assert sorted(first) == sorted(everyone) and len(first) == 36 and len(sorted_names) == 36
+    first.clear()
+    assert layer.forbund(2022) == layer.forbund(2022) != []
+    assert len(sorted_names) == 36, "asked again, worked out again"
+    assert sorted(layer.forbund(2022, "styrelse")) == sorted(used)
+    fewer = replace(layer, responses=r[r["forbund"] != everyone[0]])
+    assert sorted(fewer.forbund(2022)) == sorted(everyone[1:])
+    assert sorted(layer.forbund(2022)) == sorted(everyone)

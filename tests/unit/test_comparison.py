@@ -164,7 +164,7 @@ def test_a_forbunds_chapter_shows_its_own_verdicts_and_names_no_other_forbund(fo
 
 def test_a_forbunds_place_chart_draws_each_measures_limits_on_its_own_row(national_agg, settings):
     """Each row of a place chart: the 99.8 % band, then the 95 % band over it, at the förbund's own number of
-    answers, then the nation's line and the förbund's point with its interval."""
+    answers; the nation's line across the row; the förbund's interval and its point."""
     places = [s for s in _local_chapter(national_agg, settings, "Väst") if isinstance(s, PlaceSpec)]
     assert places
     for spec in places:
@@ -172,15 +172,24 @@ def test_a_forbunds_place_chart_draws_each_measures_limits_on_its_own_row(nation
         ax = fig.axes[0]
         bars = ax.patches
         assert len(bars) == 2 * len(spec.rows)
-        for i, (_, _, u) in enumerate(spec.rows):
+        lines = [line for line in ax.get_lines() if not line.get_gid()]
+        points = [line for line in ax.get_lines() if line.get_gid()]
+        assert len(lines) == 2 * len(spec.rows) and len(points) == len(spec.rows)
+        for i, (_, m, u) in enumerate(spec.rows):
             for bar, (lo, hi), colour in zip(bars[2 * i:2 * i + 2], (u.limits998, u.limits95),
                                               (funnel.BAND_998, funnel.BAND_95)):
                 assert bar.get_x() == pytest.approx(100 * lo) and bar.get_width() == pytest.approx(100 * (hi - lo))
-                assert bar.get_y() + bar.get_height() / 2 == pytest.approx(i) and bar.get_height() == 0.62
+                assert bar.get_y() + bar.get_height() / 2 == pytest.approx(i)
+                assert bar.get_height() == pytest.approx(0.62)
                 assert matplotlib.colors.to_hex(bar.get_facecolor()) == colour
-        points = [line for line in ax.get_lines() if line.get_gid()]
-        assert [p.get_gid() for p in points] == [funnel.gid(spec, i) for i in range(len(spec.rows))]
-        assert [p.get_xdata()[0] for p in points] == pytest.approx([100 * u.share for _, _, u in spec.rows])
+            nation, interval = lines[2 * i:2 * i + 2]
+            assert list(nation.get_xdata()) == pytest.approx([100 * m.p0] * 2)
+            assert list(nation.get_ydata()) == pytest.approx([i - 0.36, i + 0.36])
+            assert list(interval.get_xdata()) == pytest.approx([100 * u.ci[0], 100 * u.ci[1]])
+            assert list(interval.get_ydata()) == pytest.approx([i, i])
+            assert points[i].get_gid() == funnel.gid(spec, i)
+            assert points[i].get_xdata()[0] == pytest.approx(100 * u.share)
+            assert points[i].get_ydata()[0] == pytest.approx(i)
         plt.close(fig)
 
 

@@ -3,7 +3,10 @@ tables whose row groups stay with their rows, sum rows, column labels that fit, 
 can be read and told apart."""
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
+import pandas as pd
 import pytest
 
 from nns.config import Scope
@@ -150,19 +153,27 @@ def _seaborn_lines(ax, records, series_order, palette, dashes, markers):
     import pandas as pd  # noqa: PLC0415
     import seaborn as sns  # noqa: PLC0415
 
-    ax.set_xlabel(" ")   # as the charts did: seaborn names unnamed axes after the data's columns
-    ax.set_ylabel(" ")
-    sns.lineplot(data=pd.DataFrame(records), x="y", y="v", hue="series", style="series", hue_order=series_order,
-                 style_order=series_order, palette=palette, dashes=dashes, markers=markers, ax=ax, linewidth=1.8,
-                 markersize=5, legend=False, sort=True, estimator=None)
+    sns.lineplot(data=pd.DataFrame(records, columns=["series", "y", "v"]), x="y", y="v", hue="series",
+                 style="series", hue_order=series_order, style_order=series_order, palette=palette, dashes=dashes,
+                 markers=markers, ax=ax, linewidth=1.8, markersize=5, legend=False, sort=True, estimator=None)
+
+
+def _jumbled(spec):
+    """The chart's points in another order, and one series with a second point in its first year: each line must
+    still be drawn through its points in the order of year and value."""
+    cells = spec.cells.sample(frac=1, random_state=7)
+    points = cells[cells["value"].map(lambda v: str(v).isdigit())]
+    extra = points.iloc[[0]].assign(value=lambda f: (f["value"].astype(int) - 3).astype(str))   # a lower value, later
+    return dataclasses.replace(spec, cells=pd.concat([cells, extra], ignore_index=True))
 
 
 def test_the_lines_are_drawn_as_seaborns_lineplot_draws_them(specs, local_specs, national_agg, monkeypatch):
-    """Every line chart of the national report and of Väst's: the same SVG, byte for byte, from matplotlib's own
-    plot calls as from seaborn's lineplot."""
+    """Every line chart of the national report and of Väst's, and two of them with their points jumbled and a
+    year given twice: the same SVG, byte for byte, from matplotlib's own plot calls as from seaborn's lineplot."""
     colours = survey_colours(national_agg.instrument)
     charts = _lines_drawn(specs + local_specs)
     assert len(charts) > 20
+    charts += [_jumbled(charts[0]), _jumbled(_lines_drawn(local_specs)[0])]
     ours = [draw_charts.svg_text(draw_charts.draw(spec, colours)) for spec in charts]
     monkeypatch.setattr(draw_charts, "plot_lines", _seaborn_lines)
     theirs = [draw_charts.svg_text(draw_charts.draw(spec, colours)) for spec in charts]

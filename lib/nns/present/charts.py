@@ -143,11 +143,14 @@ def _draw_lines(spec, colours, bands):
 
 
 def plot_lines(ax, records: list[dict], series_order: list, palette: dict, dashes: dict, markers: dict) -> None:
-    """A line per series through its points (``records``: dicts with series, y (year) and v (value)), drawn as
-    seaborn's ``lineplot`` draws them with ``estimator=None``: one ``plot`` call per series in ``series_order``,
-    its points sorted, then the series' colour, dashes and marker set. The SVG is the same, byte for byte
-    (tests/unit/test_charts.py); the grouping of a data frame that seaborn does first took a third of a chart's
-    drawing."""
+    """A line per series through its points, drawn as seaborn's ``lineplot`` draws them with ``estimator=None``:
+    one ``plot`` call per series in ``series_order``, its points sorted by year and then value, then the series'
+    colour, dashes and marker set. The SVG is the same, byte for byte (tests/unit/test_layout.py); the grouping
+    of a data frame that seaborn does first took a third of a chart's drawing.
+
+    ``records`` are dicts with series, y (year) and v (value), as :func:`_draw_lines` gives them: every value a
+    number (no missing one: the cells not shown are left out before) and every series in ``series_order``.
+    """
     points: dict = {series: [] for series in series_order}
     for rec in records:
         points[rec["series"]].append((float(rec["y"]), float(rec["v"])))

@@ -152,8 +152,8 @@ def _draw_places(spec: PlaceSpec, colours):
     ax = fig.add_axes((0.22, bottom, 0.75, 1 - bottom - 0.12 / height))
     # the limits' bands, each row's 99.8 % band and then its 95 % band, in one call (a call per band cost more
     # than drawing them)
-    bands = [(i, limits, colour) for i, (_, _, u) in enumerate(rows)
-             for limits, colour in ((u.limits998, BAND_998), (u.limits95, BAND_95))]
+    bands = [(i, limits, band_colour) for i, (_, _, u) in enumerate(rows)
+             for limits, band_colour in ((u.limits998, BAND_998), (u.limits95, BAND_95))]
     ax.barh([i for i, _, _ in bands], [100 * (hi - lo) for _, (lo, hi), _ in bands],
             left=[100 * lo for _, (lo, _), _ in bands], height=0.62, color=[c for _, _, c in bands], zorder=1,
             linewidth=0)
