@@ -239,3 +239,33 @@ def test_a_typst_failure_leaves_the_previous_report_and_its_input_in_the_build_f
     assert "Typst kunde inte sätta PDF:en: error: unexpected argument (simulated)" in str(exc.value)
     assert snapshot(first.out_dir) == before
     assert sorted(p.name for p in first.out_dir.parent.iterdir()) == ["jamtland"]
+
+
+def test_ctrl_c_stops_a_render_even_when_the_test_run_ignores_it(tmp_path):
+    """A test run started in the background of a shell (``make test &``) ignores SIGINT, and what it starts would
+    inherit that: the tests' runs start with SIGINT as a terminal gives it (helpers.runs.start), so that a Ctrl-C
+    to a render's group stops it here too, with nothing published."""
+    cfg = settings_file(hermetic(tmp_path / "out", cache_dir=tmp_path / "cache"), tmp_path / "nnsreport.toml")
+    out = tmp_path / "out" / "2022" / "gotland"
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = start(cfg, "render", "--forbund", "Gotland")
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+    def handles_ctrl_c() -> bool:
+        # the command itself (after the helper's exec) with Python's own SIGINT handler in place
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+        return b"nns.cli" in cmdline and bool(caught & 1 << (signal.SIGINT - 1))
+
+    wait_until(handles_ctrl_c, proc, what="the render handled SIGINT")
+    wait_until(lambda: any((tmp_path / "cache").rglob("*.ipynb")), proc, what="the render executed a notebook")
+    code, _, err = kill(proc, signal.SIGINT)
+    assert code == 130, err
+    assert "Avbrutet." in err
+    assert not out.exists() and not list(out.parent.glob(".gotland.*"))

@@ -20,11 +20,19 @@ def nnsreport(config: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "nns.cli", "--config", str(config), *args]
 
 
+#: Runs the rest of its command line with Ctrl-C's signal at its default, as a terminal starts a command: a test
+#: run started in the background of a shell without job control (``make test &``) ignores SIGINT, every process it
+#: starts inherits that, and Python then never turns SIGINT into KeyboardInterrupt.
+SIGINT_AS_IN_A_TERMINAL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                           "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 def start(config: Path, *args: str) -> subprocess.Popen:
     """Start `nnsreport` in a session of its own (a signal to its group reaches it and its pandoc, as Ctrl-C
-    in a terminal does; the Jupyter kernels have sessions of their own)."""
-    return subprocess.Popen(nnsreport(config, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    in a terminal does; the Jupyter kernels have sessions of their own), with SIGINT handled as in a terminal
+    whatever this test run inherited (:data:`SIGINT_AS_IN_A_TERMINAL`)."""
+    return subprocess.Popen([sys.executable, "-c", SIGINT_AS_IN_A_TERMINAL, *nnsreport(config, *args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def wait_until(condition, proc: subprocess.Popen | None = None, timeout: float = 120.0, what: str = "") -> None:
