@@ -150,7 +150,6 @@ def test_lines_differ_without_colour(specs, local_specs, national_agg):
 
 def _seaborn_lines(ax, records, series_order, palette, dashes, markers):
     """The lines as seaborn's lineplot draws them (what the charts did before they called matplotlib directly)."""
-    import pandas as pd  # noqa: PLC0415
     import seaborn as sns  # noqa: PLC0415
 
     sns.lineplot(data=pd.DataFrame(records, columns=["series", "y", "v"]), x="y", y="v", hue="series",
