@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from nns.errors import RenderError
-from nns.render.pandoc import pandoc
+from nns.render.pandoc import pandoc, put_back
 
 __all__ = ["HtmlRenderer"]
 
@@ -25,9 +25,9 @@ class HtmlRenderer:
         style = job.work / "style.html"
         style.write_text("<style>\n" + (job.templates / "rapport.css").read_text(encoding="utf-8") + "</style>\n",
                          encoding="utf-8")
-        html = pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
-                       "--template", str(job.templates / "rapport.html"), "--include-in-header", str(style),
-                       "--section-divs", str(ast)])
+        html = put_back(pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
+                                "--template", str(job.templates / "rapport.html"), "--include-in-header", str(style),
+                                "--section-divs", str(ast)]), job.raw)
         # a resource (script, image, style sheet) must be inside the page; a link to a source is a link
         if re.search(EXTERNAL_RESOURCE, html):
             raise RenderError("HTML-filen hämtar en extern resurs (skript, bild eller stilmall); den ska fungera "

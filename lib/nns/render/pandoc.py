@@ -1,16 +1,24 @@
 """pandoc: the engine that parses the book and writes HTML and Typst."""
 from __future__ import annotations
 
+import json
+import re
 import subprocess
+from pathlib import Path
 
 import pypandoc
 
 from nns.errors import RenderError
 
-__all__ = ["pandoc", "pandoc_path", "MD_FORMAT"]
+__all__ = ["pandoc", "pandoc_path", "MD_FORMAT", "set_aside", "set_aside_intact", "put_back"]
 
 #: How the book's Markdown is read (figures are ours: no implicit figures).
 MD_FORMAT = "markdown-implicit_figures"
+
+#: A raw block of the book (:func:`nns.present.markup.raw`): its opening fence at the start of a line, and its
+#: closing fence, a line of backticks alone.
+RAW_OPENING = re.compile(r"^```\{=(?:html|typst)\}\n", re.M)
+RAW_CLOSING = re.compile(r"\n`{3,}[ ]*$", re.M)
 
 
 def pandoc_path() -> str:
@@ -22,3 +30,75 @@ def pandoc(args: list[str], input_text: str | None = None) -> str:
     if proc.returncode != 0:
         raise RenderError(f"pandoc misslyckades: {proc.stderr.strip()[:2000]}", where="pandoc " + " ".join(args[:4]))
     return proc.stdout
+
+
+def set_aside(markdown: str) -> tuple[str, dict[str, str]]:
+    """The Markdown with the text of each raw block replaced by a token, and the texts by token.
+
+    pandoc copies a raw block's text to the output of its format as it stands and leaves it out of the other's,
+    yet it carries every byte through its parse, its AST's JSON and each writer: the charts' SVG and the tables'
+    HTML, nine tenths of a report's Markdown. Set aside, they go past pandoc, and :func:`put_back` writes them
+    where pandoc wrote their tokens. A block with a tab or a carriage return stays (pandoc's reader would change
+    those characters).
+
+    >>> md, blocks = set_aside("Text\\n\\n```{=html}\\n<p>x</p>\\n```\\n")
+    >>> md, blocks
+    ('Text\\n\\n```{=html}\\nNNSRAW0x0x\\n```\\n', {'NNSRAW0x0x': '<p>x</p>'})
+    >>> put_back("<p>Text</p>\\nNNSRAW0x0x", blocks)
+    '<p>Text</p>\\n<p>x</p>'
+    """
+    salt = 0
+    while f"NNSRAW{salt}x" in markdown:
+        salt += 1
+    blocks: dict[str, str] = {}
+    out, done, past = [], 0, 0
+    for opening in RAW_OPENING.finditer(markdown):
+        if opening.start() < past:   # a fence inside the text of a raw block
+            continue
+        closing = RAW_CLOSING.search(markdown, opening.end() - 1)
+        if closing is None:
+            break
+        past = closing.end()
+        text = markdown[opening.end():closing.start()]
+        if closing.start() <= opening.end() or "\t" in text or "\r" in text:
+            continue
+        key = f"NNSRAW{salt}x{len(blocks)}x"
+        blocks[key] = text
+        out += [markdown[done:opening.end()], key]
+        done = closing.start()
+    out.append(markdown[done:])
+    return "".join(out), blocks
+
+
+def set_aside_intact(ast: Path, blocks: dict[str, str]) -> bool:
+    """Whether pandoc read every token of :func:`set_aside` as the whole text of a raw block, and nowhere else
+    (a fence inside a code block, say, is not a raw block): only then is :func:`put_back` the same as pandoc's
+    output of the blocks themselves."""
+    if not blocks:
+        return True
+    text = ast.read_text(encoding="utf-8")
+    tree = json.loads(text)
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "RawBlock":
+                found.append(node["c"][1])
+            else:
+                walk(node.get("c"))
+        elif isinstance(node, list):
+            for x in node:
+                walk(x)
+
+    walk(tree["blocks"])
+    prefix = next(iter(blocks)).split("x")[0]
+    return (sorted(k for k in found if k in blocks) == sorted(blocks)
+            and sorted(re.findall(rf"{prefix}x\d+x", text)) == sorted(blocks))
+
+
+def put_back(text: str, blocks: dict[str, str]) -> str:
+    """pandoc's output with the raw blocks' texts where it wrote their tokens (:func:`set_aside`)."""
+    if not blocks:
+        return text
+    prefix = next(iter(blocks)).split("x")[0]
+    return re.sub(rf"{prefix}x\d+x", lambda m: blocks[m.group(0)], text)

@@ -15,7 +15,7 @@ from pathlib import Path
 import typst
 
 from nns.errors import RenderError
-from nns.render.pandoc import pandoc
+from nns.render.pandoc import pandoc, put_back
 
 __all__ = ["PdfRenderer"]
 
@@ -136,8 +136,8 @@ class PdfRenderer:
     suffix = "pdf"
 
     def render(self, ast: Path, job) -> bytes:
-        body = pandoc(["-f", "json", "-t", "typst", "--standalone", "--template", str(job.templates / "rapport.typ"),
-                       "--toc", str(ast)])
+        body = put_back(pandoc(["-f", "json", "-t", "typst", "--standalone", "--template",
+                                str(job.templates / "rapport.typ"), "--toc", str(ast)]), job.raw)
         typ = job.work / "rapport.typ"
         typ.write_text(body, encoding="utf-8")
         # the widths tried are a file the template reads, its path the same in every round: Typst's inputs stay

@@ -29,7 +29,7 @@ from nns.render.book import (
     read_book,
 )
 from nns.render.html import HtmlRenderer
-from nns.render.pandoc import MD_FORMAT, pandoc
+from nns.render.pandoc import MD_FORMAT, pandoc, set_aside, set_aside_intact
 from nns.render.pdf import PdfRenderer
 from nns.text import markdown_literal
 
@@ -50,6 +50,9 @@ class RenderJob:
     keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
     #: what a renderer decided about the layout (the PDF's chart widths by anchor), for `make notebooks`
     layout: dict = field(default_factory=dict)
+    #: the raw blocks' texts set aside from pandoc's AST (token → text): a renderer puts them back into what
+    #: pandoc writes (:func:`nns.render.pandoc.put_back`)
+    raw: dict = field(default_factory=dict)
 
 
 class Renderer(Protocol):
@@ -129,15 +132,20 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
     work = Path(tempfile.mkdtemp(prefix="nnsrender-"))
     try:
         markdown = book_markdown(root, book, build_root, variables)
-        (work / "rapport.md").write_text(markdown, encoding="utf-8")
         (work / "meta.yaml").write_text(yaml.safe_dump(book_metadata(book, scope), allow_unicode=True),
                                         encoding="utf-8")
-        # pandoc parses the book once; its AST goes from file to file (Python need not read it: no renderer
-        # changes it, and reading and writing its JSON again cost 0.13 s of a national render)
+        # pandoc parses the book once; its AST goes from file to file (no renderer changes it). The raw blocks'
+        # texts (charts and tables) go past it, set aside, unless pandoc did not read their tokens as raw blocks
         ast = work / "ast.json"
-        pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"), "-o", str(ast),
-                str(work / "rapport.md")])
-        job = RenderJob(work, root / TEMPLATES, when, build_root, layout if layout is not None else {})
+        text, raw = set_aside(markdown)
+        for _ in range(2):
+            (work / "rapport.md").write_text(text, encoding="utf-8")
+            pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"), "-o", str(ast),
+                    str(work / "rapport.md")])
+            if set_aside_intact(ast, raw):
+                break
+            text, raw = markdown, {}
+        job = RenderJob(work, root / TEMPLATES, when, build_root, layout if layout is not None else {}, raw=raw)
         out_dir.mkdir(parents=True, exist_ok=True)
         renderers = [RENDERERS[f] for f in FORMATS if f in formats]
         # the outputs' pandoc and Typst runs overlap
