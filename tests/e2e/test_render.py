@@ -3,6 +3,7 @@ contain every table and diagram caption of the 2022 report and a sample of its n
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -142,27 +143,36 @@ def test_no_bullet_of_resultat_i_korthet_is_printed_twice(html):
             assert text.count(sentence.strip()) == 1, sentence
 
 
-def test_every_renderer_reads_the_books_ast_from_the_one_file_pandoc_wrote(tmp_path, monkeypatch):
-    """pandoc parses a book once, into a file; each renderer gives that file to its own pandoc run (no renderer
-    changes the AST, so none reads it into Python or writes a copy of its own)."""
+def test_one_pandoc_run_writes_every_format_as_a_run_per_format_would(tmp_path, monkeypatch):
+    """pandoc reads a book once and writes HTML and Typst in the same run (write.lua); each output is, byte for
+    byte, what pandoc's command line writes for that format alone, with the renderer's options."""
     from datetime import UTC, datetime
 
-    from nns.render import html as html_renderer
-    from nns.render import pdf as pdf_renderer
-    from nns.render.pandoc import MD_FORMAT, pandoc
+    from nns.render.pandoc import MD_FORMAT, pandoc, write_formats
     from nns.render.renderers import RENDERERS, TEMPLATES, RenderJob
 
-    (tmp_path / "bok.md").write_text("---\ntitle: Provbok\n---\n\n# Ett kapitel\n\nEn mening om förbunden.\n",
-                                     encoding="utf-8")
-    ast = tmp_path / "ast.json"
-    pandoc(["-f", MD_FORMAT, "-t", "json", "-o", str(ast), str(tmp_path / "bok.md")])
-    runs = []
-    for module in (html_renderer, pdf_renderer):
-        monkeypatch.setattr(module, "pandoc", lambda args, text=None: runs.append((args, text)) or pandoc(args, text))
+    (tmp_path / "bok.md").write_text("# Ett kapitel {#kap}\n\nEn mening om förbunden, se [nedan](#kap).\n\n"
+                                     "## Ett avsnitt\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    (tmp_path / "meta.yaml").write_text("title: Provbok 2023\nauthor: NNS\nlang: sv-SE\ntoc-title: Innehåll\n"
+                                        "header-text: Provbok\nforbund: A\\-\\-B\n", encoding="utf-8")
     job = RenderJob(tmp_path, ROOT / TEMPLATES, datetime(2023, 1, 1, tzinfo=UTC), tmp_path / "misslyckad")
-    html = RENDERERS["html"].render(ast, job).decode("utf-8")
-    pdf = RENDERERS["pdf"].render(ast, job)
-    assert "En mening om förbunden." in html and "Ett kapitel" in html
-    assert pdf.startswith(b"%PDF-")
-    assert len(runs) == 2 and all(args[-1] == str(ast) and text is None for args, text in runs)
-    assert not [p.name for p in tmp_path.glob("*.json") if p not in (ast, tmp_path / pdf_renderer.SCALES_FILE)]
+    runs = []
+    import nns.render.pandoc as engine
+    monkeypatch.setattr(engine, "pandoc", lambda args, text=None: runs.append(args) or pandoc(args, text))
+    outputs = {f: {**r.writer(job), "path": str(tmp_path / f"ut.{f}")} for f, r in RENDERERS.items()}
+    write_formats(tmp_path / "bok.md", tmp_path / "meta.yaml", list(outputs.values()))
+    assert len(runs) == 1
+    for fmt, out in outputs.items():
+        args = ["-f", MD_FORMAT, "--metadata-file", str(tmp_path / "meta.yaml"), "-t", out["format"], "--standalone",
+                "--template", out["template"]]
+        args += ["--toc"] if out["toc"] else []
+        args += [f"--toc-depth={out['toc_depth']}"] if "toc_depth" in out else []
+        args += ["--section-divs"] * out["section_divs"]
+        args += ["--include-in-header", out["header_includes"]] if out.get("header_includes") else []
+        alone = pandoc([*args, str(tmp_path / "bok.md")])
+        written = Path(out["path"]).read_text(encoding="utf-8")
+        assert written == alone, fmt
+        assert "förbunden" in written and "Provbok 2023" in written
+    html = RENDERERS["html"].render(Path(outputs["html"]["path"]).read_text(encoding="utf-8"), job).decode()
+    assert "Innehåll" in html and 'id="kap"' in html
+    assert RENDERERS["pdf"].render(Path(outputs["pdf"]["path"]).read_text(encoding="utf-8"), job).startswith(b"%PDF-")

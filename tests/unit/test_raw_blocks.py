@@ -97,23 +97,19 @@ def test_a_token_already_in_the_text_gets_another_prefix():
     assert raw == {"NNSRAW1x0x": "<p>x</p>"} and "NNSRAW1x0x" in text
 
 
-@pytest.mark.parametrize("markdown, parses", [(BOOK, 1), (IN_CODE, 2)])
-def test_render_book_parses_the_whole_text_when_the_tokens_are_not_raw_blocks(markdown, parses, tmp_path,
-                                                                              monkeypatch):
+@pytest.mark.parametrize("markdown, runs_wanted", [(BOOK, 1), (IN_CODE, 2)])
+def test_render_book_reads_the_whole_text_when_the_tokens_are_not_raw_blocks(markdown, runs_wanted, tmp_path,
+                                                                             monkeypatch):
     """render_book's HTML is pandoc's own either way: with the texts set aside when pandoc read every token as a
     raw block, else from a second parse of the whole Markdown."""
-    parses_seen = []
+    runs = []
+    write = renderers.write_formats
     monkeypatch.setattr(renderers, "book_markdown", lambda *a: markdown)
-
-    def counting(args, text=None):
-        parses_seen.extend(a for a in args if a == MD_FORMAT)
-        return pandoc(args, text)
-
-    monkeypatch.setattr(renderers, "pandoc", counting)
+    monkeypatch.setattr(renderers, "write_formats", lambda *a, **k: runs.append(a) or write(*a, **k))
     scope = Scope(2022, "Väst")
     [out] = renderers.render_book(ROOT, scope, tmp_path, tmp_path / "ut", ("html",), {},
                                   datetime(2023, 1, 1, tzinfo=UTC))
-    assert len(parses_seen) == parses
+    assert len(runs) == runs_wanted
     page = out.read_text(encoding="utf-8")
     assert "NNSRAW" not in page
     if markdown is IN_CODE:   # the fence is code: shown, escaped

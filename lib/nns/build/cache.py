@@ -163,7 +163,7 @@ def render_inputs(root: Path) -> list[Path]:
     """The project files a render reads besides the executed notebooks: book config, prose, templates, code."""
     files = sorted(root.glob("_quarto*.yml")) + sorted(root.glob("index*.qmd"))
     files += sorted((root / "report").rglob("*.qmd")) + sorted((root / "report" / "templates").glob("*"))
-    files += library_modules(root / "lib", ("nns.build.report",))
+    files += library_modules(root / "lib", ("nns.build.report",)) + sorted((root / "lib").rglob("*.lua"))
     return files
 
 

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from nns.errors import RenderError
-from nns.render.pandoc import pandoc, put_back
 
 __all__ = ["HtmlRenderer"]
 
@@ -21,13 +19,14 @@ class HtmlRenderer:
     format = "html"
     suffix = "html"
 
-    def render(self, ast: Path, job) -> bytes:
+    def writer(self, job) -> dict:
         style = job.work / "style.html"
         style.write_text("<style>\n" + (job.templates / "rapport.css").read_text(encoding="utf-8") + "</style>\n",
                          encoding="utf-8")
-        html = put_back(pandoc(["-f", "json", "-t", "html5", "--standalone", "--toc", "--toc-depth=2",
-                                "--template", str(job.templates / "rapport.html"), "--include-in-header", str(style),
-                                "--section-divs", str(ast)]), job.raw)
+        return {"format": "html5", "template": str(job.templates / "rapport.html"), "toc": True, "toc_depth": 2,
+                "section_divs": True, "header_includes": str(style)}
+
+    def render(self, html: str, job) -> bytes:
         # a resource (script, image, style sheet) must be inside the page; a link to a source is a link
         if re.search(EXTERNAL_RESOURCE, html):
             raise RenderError("HTML-filen hämtar en extern resurs (skript, bild eller stilmall); den ska fungera "

@@ -15,7 +15,6 @@ from pathlib import Path
 import typst
 
 from nns.errors import RenderError
-from nns.render.pandoc import pandoc, put_back
 
 __all__ = ["PdfRenderer"]
 
@@ -135,9 +134,10 @@ class PdfRenderer:
     format = "pdf"
     suffix = "pdf"
 
-    def render(self, ast: Path, job) -> bytes:
-        body = put_back(pandoc(["-f", "json", "-t", "typst", "--standalone", "--template",
-                                str(job.templates / "rapport.typ"), "--toc", str(ast)]), job.raw)
+    def writer(self, job) -> dict:
+        return {"format": "typst", "template": str(job.templates / "rapport.typ"), "toc": True, "section_divs": False}
+
+    def render(self, body: str, job) -> bytes:
         typ = job.work / "rapport.typ"
         typ.write_text(body, encoding="utf-8")
         # the widths tried are a file the template reads, its path the same in every round: Typst's inputs stay

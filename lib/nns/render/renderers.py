@@ -1,7 +1,8 @@
 """Rendering a book: one renderer per output format behind one small interface.
 
-A renderer turns pandoc's AST of the whole book (a JSON file) into the bytes of
-one output file (``rapport.<suffix>``). :data:`RENDERERS` lists them by format; the
+A renderer says how pandoc writes its format (:meth:`Renderer.writer`) and turns what pandoc wrote into
+the bytes of one output file (``rapport.<suffix>``); pandoc reads the book once and writes every format in one
+run (:func:`nns.render.pandoc.write_formats`). :data:`RENDERERS` lists them by format; the
 formats a user can ask for (:data:`nns.config.FORMATS`) are exactly its keys.
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ from nns.render.book import (
     read_book,
 )
 from nns.render.html import HtmlRenderer
-from nns.render.pandoc import MD_FORMAT, pandoc, set_aside, set_aside_intact
+from nns.render.pandoc import put_back, set_aside, set_aside_intact, write_formats
 from nns.render.pdf import PdfRenderer
 from nns.text import markdown_literal
 
@@ -50,16 +51,17 @@ class RenderJob:
     keep_failed: Path   # where a renderer leaves its input when it fails (the build folder, never the report)
     #: what a renderer decided about the layout (the PDF's chart widths by anchor), for `make notebooks`
     layout: dict = field(default_factory=dict)
-    #: the raw blocks' texts set aside from pandoc's AST (token → text): a renderer puts them back into what
-    #: pandoc writes (:func:`nns.render.pandoc.put_back`)
-    raw: dict = field(default_factory=dict)
 
 
 class Renderer(Protocol):
     format: str
     suffix: str
 
-    def render(self, ast: Path, job: RenderJob) -> bytes: ...
+    def writer(self, job: RenderJob) -> dict:
+        """How pandoc writes the format: ``format``, ``template`` and the options :func:`write_formats` takes."""
+
+    def render(self, text: str, job: RenderJob) -> bytes:
+        """The output file's bytes from what pandoc wrote (the raw blocks put back)."""
 
 
 RENDERERS: dict[str, Renderer] = {r.format: r for r in (HtmlRenderer(), PdfRenderer())}
@@ -134,23 +136,24 @@ def render_book(root: Path, scope: Scope, build_root: Path, out_dir: Path, forma
         markdown = book_markdown(root, book, build_root, variables)
         (work / "meta.yaml").write_text(yaml.safe_dump(book_metadata(book, scope), allow_unicode=True),
                                         encoding="utf-8")
-        # pandoc parses the book once; its AST goes from file to file (no renderer changes it). The raw blocks'
-        # texts (charts and tables) go past it, set aside, unless pandoc did not read their tokens as raw blocks
-        ast = work / "ast.json"
+        # pandoc reads the book once and writes every format in the same run. The raw blocks' texts (charts and
+        # tables) go past it, set aside, unless pandoc did not read their tokens as raw blocks
+        job = RenderJob(work, root / TEMPLATES, when, build_root, layout if layout is not None else {})
+        renderers = [RENDERERS[f] for f in FORMATS if f in formats]
+        written = {r.format: work / f"pandoc.{r.format}" for r in renderers}
+        outputs = [{**r.writer(job), "path": str(written[r.format])} for r in renderers]
         text, raw = set_aside(markdown)
         for _ in range(2):
             (work / "rapport.md").write_text(text, encoding="utf-8")
-            pandoc(["-f", MD_FORMAT, "-t", "json", "--metadata-file", str(work / "meta.yaml"), "-o", str(ast),
-                    str(work / "rapport.md")])
-            if set_aside_intact(ast, raw):
+            write_formats(work / "rapport.md", work / "meta.yaml", outputs, ast=work / "ast.json" if raw else None)
+            if set_aside_intact(work / "ast.json", raw):
                 break
             text, raw = markdown, {}
-        job = RenderJob(work, root / TEMPLATES, when, build_root, layout if layout is not None else {}, raw=raw)
         out_dir.mkdir(parents=True, exist_ok=True)
-        renderers = [RENDERERS[f] for f in FORMATS if f in formats]
-        # the outputs' pandoc and Typst runs overlap
+        # the outputs' own work (Typst's layout) side by side
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = [(r, pool.submit(r.render, ast, job)) for r in renderers]
+            futures = [(r, pool.submit(r.render, put_back(written[r.format].read_text(encoding="utf-8"), raw), job))
+                       for r in renderers]
             targets = []
             for r, f in futures:
                 target = out_dir / f"{name}.{r.suffix}"
