@@ -151,8 +151,12 @@ def test_one_pandoc_run_writes_every_format_as_a_run_per_format_would(tmp_path, 
     from nns.render.pandoc import MD_FORMAT, pandoc, write_formats
     from nns.render.renderers import RENDERERS, TEMPLATES, RenderJob
 
+    # what the command line reads its own way: a table line of 73–80 characters and a grid table (tables are
+    # measured against 72 columns), tabs (spaces to the next multiple of 4)
+    grid = "+-----+----------+\n| a   | b        |\n+=====+==========+\n| 1   | två ord  |\n+-----+----------+\n"
     (tmp_path / "bok.md").write_text("# Ett kapitel {#kap}\n\nEn mening om förbunden, se [nedan](#kap).\n\n"
-                                     "## Ett avsnitt\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+                                     "## Ett avsnitt\n\n| a | b |\n|---|-----|\n| 1 | " + "y" * 66 + " |\n\n"
+                                     + grid + "\n```\nå\tb\n\tc\n```\n", encoding="utf-8")
     (tmp_path / "meta.yaml").write_text("title: Provbok 2023\nauthor: NNS\nlang: sv-SE\ntoc-title: Innehåll\n"
                                         "header-text: Provbok\nforbund: A\\-\\-B\n", encoding="utf-8")
     job = RenderJob(tmp_path, ROOT / TEMPLATES, datetime(2023, 1, 1, tzinfo=UTC), tmp_path / "misslyckad")

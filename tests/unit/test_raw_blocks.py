@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from nns.config import ROOT, Scope
 from nns.render import renderers
-from nns.render.pandoc import MD_FORMAT, pandoc, put_back, set_aside, set_aside_intact
+from nns.render.pandoc import MD_FORMAT, pandoc, put_back, set_aside, set_aside_intact, write_formats
 
 #: Raw blocks as the notebooks write them, and the cases pandoc reads in its own way.
 BOOK = """# Ett kapitel
@@ -60,13 +61,32 @@ IN_CODE = """# Kod
 """
 
 
-def _outputs(markdown: str, tmp_path, raw: dict) -> tuple[str, str]:
-    (tmp_path / "bok.md").write_text(markdown, encoding="utf-8")
-    ast = tmp_path / "ast.json"
-    pandoc(["-f", MD_FORMAT, "-t", "json", "-o", str(ast), str(tmp_path / "bok.md")])
-    html = put_back(pandoc(["-f", "json", "-t", "html5", "--standalone", "--metadata", "title=x", str(ast)]), raw)
-    typ = put_back(pandoc(["-f", "json", "-t", "typst", "--standalone", str(ast)]), raw)
-    return html, typ
+#: Raw blocks pandoc reads into another block, which changes their lines: the check must notice.
+ELSEWHERE = {
+    # a fence straight after a footnote is part of the note: pandoc strips four spaces from each line
+    "footnote": "x[^1]\n\n[^1]: n\n```{=html}\n<p>a</p>\n    <p>b</p>\n```\n",
+    # a Div in a list item: pandoc's Typst indents each line of the raw block
+    "list item": "- a\n\n  ::: b\n```{=typst}\n#a\n#b\n```\n  :::\n",
+}
+
+
+def _pipeline(markdown: str, tmp_path) -> tuple[bool, str, str]:
+    """render_book's way: the texts set aside, one pandoc run, the texts put back (check, HTML, Typst)."""
+    text, raw = set_aside(markdown)
+    (tmp_path / "bok.md").write_text(text, encoding="utf-8")
+    (tmp_path / "meta.yaml").write_text("title: x\n", encoding="utf-8")
+    outputs = [{"format": f, "path": str(tmp_path / f"ut.{f}"), "template": str(tmp_path / "mall"), "toc": False,
+                "section_divs": False} for f in ("html5", "typst")]
+    (tmp_path / "mall").write_text("$body$\n", encoding="utf-8")
+    write_formats(tmp_path / "bok.md", tmp_path / "meta.yaml", outputs, ast=tmp_path / "ast.json")
+    html, typ = (put_back(Path(o["path"]).read_text(encoding="utf-8"), raw) for o in outputs)
+    return set_aside_intact(tmp_path / "ast.json", raw), html, typ
+
+
+def _pandoc_alone(markdown: str, tmp_path) -> tuple[str, str]:
+    (tmp_path / "alone.md").write_text(markdown, encoding="utf-8")
+    return tuple(pandoc(["-f", MD_FORMAT, "-t", f, "--standalone", "--template", str(tmp_path / "mall"),
+                         "--metadata", "title=x", str(tmp_path / "alone.md")]) for f in ("html5", "typst"))
 
 
 def test_outputs_with_the_raw_blocks_set_aside_are_pandocs_own(tmp_path):
@@ -78,10 +98,24 @@ def test_outputs_with_the_raw_blocks_set_aside_are_pandocs_own(tmp_path):
         '#figure(kind: image, image(bytes("<svg>\\"x\\"</svg>"), format: "svg"))',
         "<table><tr><td>88 %</td></tr></table>", "#table(columns: 2, [a], [b])"])
     assert "Väst 75 %" not in text and "<pre>\ttabb</pre>" in text and "<p>indraget</p>" in text
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    assert _outputs(text, tmp_path / "a", raw) == _outputs(BOOK, tmp_path / "b", {})
-    assert set_aside_intact(tmp_path / "a" / "ast.json", raw)
+    intact, html, typ = _pipeline(BOOK, tmp_path)
+    assert intact
+    assert (html, typ) == _pandoc_alone(BOOK, tmp_path)
+
+
+def test_a_closing_fence_may_be_indented_as_pandoc_allows(tmp_path):
+    markdown = "```{=html}\n<p>a</p>\n   ```\n\nText mellan.\n\n```{=html}\n<p>b</p>\n```\n"
+    assert list(set_aside(markdown)[1].values()) == ["<p>a</p>", "<p>b</p>"]
+    intact, html, typ = _pipeline(markdown, tmp_path)
+    assert intact and "Text mellan." in typ
+    assert (html, typ) == _pandoc_alone(markdown, tmp_path)
+
+
+@pytest.mark.parametrize("where", sorted(ELSEWHERE))
+def test_a_raw_block_read_into_another_block_is_noticed(where, tmp_path):
+    intact, html, typ = _pipeline(ELSEWHERE[where], tmp_path)
+    assert not intact
+    assert (html, typ) != _pandoc_alone(ELSEWHERE[where], tmp_path)   # what the check guards against
 
 
 def test_a_token_pandoc_reads_as_code_is_noticed(tmp_path):
@@ -97,11 +131,11 @@ def test_a_token_already_in_the_text_gets_another_prefix():
     assert raw == {"NNSRAW1x0x": "<p>x</p>"} and "NNSRAW1x0x" in text
 
 
-@pytest.mark.parametrize("markdown, runs_wanted", [(BOOK, 1), (IN_CODE, 2)])
+@pytest.mark.parametrize("markdown, runs_wanted", [(BOOK, 1), (IN_CODE, 2), (ELSEWHERE["list item"], 2)])
 def test_render_book_reads_the_whole_text_when_the_tokens_are_not_raw_blocks(markdown, runs_wanted, tmp_path,
                                                                              monkeypatch):
     """render_book's HTML is pandoc's own either way: with the texts set aside when pandoc read every token as a
-    raw block, else from a second parse of the whole Markdown."""
+    raw block of the book or a Div, else from a second run on the whole Markdown."""
     runs = []
     write = renderers.write_formats
     monkeypatch.setattr(renderers, "book_markdown", lambda *a: markdown)
@@ -114,6 +148,6 @@ def test_render_book_reads_the_whole_text_when_the_tokens_are_not_raw_blocks(mar
     assert "NNSRAW" not in page
     if markdown is IN_CODE:   # the fence is code: shown, escaped
         assert "&lt;p&gt;exempel&lt;/p&gt;" in page and "<p>exempel</p>" not in page
-    else:
+    elif markdown is BOOK:
         assert '<svg><text>Väst 75 %</text></svg>' in page and "<td>88 %</td>" in page
         assert "#table(columns" not in page

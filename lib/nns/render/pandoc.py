@@ -16,9 +16,9 @@ __all__ = ["pandoc", "pandoc_path", "MD_FORMAT", "WRITER", "write_formats", "set
 MD_FORMAT = "markdown-implicit_figures"
 
 #: A raw block of the book (:func:`nns.present.markup.raw`): its opening fence at the start of a line, and its
-#: closing fence, a line of backticks alone.
+#: closing fence, a line of at least three backticks, indented by at most three spaces (as pandoc reads it).
 RAW_OPENING = re.compile(r"^```\{=(?:html|typst)\}\n", re.M)
-RAW_CLOSING = re.compile(r"\n`{3,}[ ]*$", re.M)
+RAW_CLOSING = re.compile(r"\n[ ]{0,3}`{3,}[ \t]*$", re.M)
 
 
 def pandoc_path() -> str:
@@ -43,6 +43,8 @@ def write_formats(markdown: Path, metadata: Path, outputs: list[dict], ast: Path
 
     One run rather than one per format: a run reads the book and its metadata, and starts a process of 160 MB
     (measured: 0.18 s of CPU against 0.29 s for the three runs of a local report's book and its two formats).
+    As the command line does, the run turns tabs into spaces (tab stop 4) before reading, and reads tables at 72
+    columns.
     """
     job = markdown.with_name(markdown.stem + ".pandoc.json")
     order = {"input": str(markdown), "metadata": str(metadata), "reader": MD_FORMAT, "outputs": outputs}
@@ -58,8 +60,8 @@ def set_aside(markdown: str) -> tuple[str, dict[str, str]]:
     pandoc copies a raw block's text to the output of its format as it stands and leaves it out of the other's,
     yet it carries every byte through its parse, its AST's JSON and each writer: the charts' SVG and the tables'
     HTML, nine tenths of a report's Markdown. Set aside, they go past pandoc, and :func:`put_back` writes them
-    where pandoc wrote their tokens. A block with a tab or a carriage return stays (pandoc's reader would change
-    those characters).
+    where pandoc wrote their tokens. A block with a tab or a carriage return stays (pandoc's command line turns
+    tabs into spaces, its reader drops carriage returns: :func:`write_formats` does both).
 
     >>> md, blocks = set_aside("Text\\n\\n```{=html}\\n<p>x</p>\\n```\\n")
     >>> md, blocks
@@ -91,24 +93,22 @@ def set_aside(markdown: str) -> tuple[str, dict[str, str]]:
 
 
 def set_aside_intact(ast: Path, blocks: dict[str, str]) -> bool:
-    """Whether pandoc read every token of :func:`set_aside` as the whole text of a raw block, and nowhere else
-    (a fence inside a code block, say, is not a raw block): only then is :func:`put_back` the same as pandoc's
-    output of the blocks themselves."""
+    """Whether pandoc read every token of :func:`set_aside` as the whole text of a raw block of the book's own
+    level or of a Div in it, and nowhere else: only then is :func:`put_back` the same as pandoc's output of the
+    blocks themselves. A fence inside a code block is not a raw block; a raw block pandoc reads into a list item,
+    a quote or a footnote has its lines indented or stripped there, which a one-line token would not show."""
     if not blocks:
         return True
     text = ast.read_text(encoding="utf-8")
     tree = json.loads(text)
     found: list[str] = []
 
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if node.get("t") == "RawBlock":
-                found.append(node["c"][1])
-            else:
-                walk(node.get("c"))
-        elif isinstance(node, list):
-            for x in node:
-                walk(x)
+    def walk(blocks: list) -> None:
+        for block in blocks:
+            if block.get("t") == "RawBlock":
+                found.append(block["c"][1])
+            elif block.get("t") == "Div":
+                walk(block["c"][1])
 
     walk(tree["blocks"])
     prefix = next(iter(blocks)).split("x")[0]

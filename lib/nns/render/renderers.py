@@ -43,7 +43,7 @@ TEMPLATES = "report/templates"
 
 @dataclass(frozen=True)
 class RenderJob:
-    """What every renderer gets besides the AST's file."""
+    """What every renderer gets besides what pandoc wrote for it."""
 
     work: Path          # a temporary folder for intermediate files
     templates: Path     # report/templates

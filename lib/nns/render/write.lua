@@ -18,10 +18,36 @@ local function spit(path, text)
   f:close()
 end
 
+-- the command line's tab filter: tabs become spaces to the next multiple of `stop` columns (characters)
+local function expand_tabs(text, stop)
+  return (text:gsub('[^\n]+', function(line)
+    if not line:find('\t', 1, true) then return line end
+    local out, column = {}, 0
+    for char in line:gmatch(utf8.charpattern) do
+      if char == '\t' then
+        local n = stop - column % stop
+        out[#out + 1] = string.rep(' ', n)
+        column = column + n
+      else
+        out[#out + 1] = char
+        column = column + 1
+      end
+    end
+    return table.concat(out)
+  end))
+end
+
+-- read as the command line reads: tabs expanded, tables measured against 72 columns; a failure names the file
+local function read(text, reader, path)
+  local ok, result = pcall(pandoc.read, expand_tabs(text, 4), reader, {columns = 72})
+  if not ok then error(path .. ': ' .. tostring(result), 0) end
+  return result
+end
+
 local job = pandoc.json.decode(slurp(arg[1]), false)
-local doc = pandoc.read(slurp(job.input), job.reader)
+local doc = read(slurp(job.input), job.reader, job.input)
 -- --metadata-file: the file's values, read as the book's Markdown, where the document has none of its own
-local defaults = pandoc.read('---\n' .. slurp(job.metadata) .. '\n---\n', job.reader).meta
+local defaults = read('---\n' .. slurp(job.metadata) .. '\n---\n', job.reader, job.metadata).meta
 for key, value in pairs(defaults) do
   if doc.meta[key] == nil then doc.meta[key] = value end
 end
