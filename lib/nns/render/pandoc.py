@@ -103,8 +103,8 @@ def set_aside_intact(ast: Path, blocks: dict[str, str]) -> bool:
     tree = json.loads(text)
     found: list[str] = []
 
-    def walk(blocks: list) -> None:
-        for block in blocks:
+    def walk(level: list) -> None:
+        for block in level:
             if block.get("t") == "RawBlock":
                 found.append(block["c"][1])
             elif block.get("t") == "Div":
