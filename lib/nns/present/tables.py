@@ -59,9 +59,13 @@ _PANDAS_TO_STRING = _tbl_data.cast_frame_to_string.dispatch(pd.DataFrame)
 _PANDAS_FILL_NULLS = _tbl_data.replace_null_frame.dispatch(pd.DataFrame)
 
 
+def _columns(df: pd.DataFrame) -> list[list]:
+    """The frame's values column by column, as Python objects (one conversion, not a Series per column)."""
+    return df.to_numpy(dtype=object).T.tolist()
+
+
 def _cells(df: pd.DataFrame) -> tuple[list[list], list[list]]:
-    """The frame's values and whether each is missing (pandas' ``isna``), column by column, as Python objects
-    (one conversion, not a Series per column)."""
+    """:func:`_columns`, and whether each value is missing (pandas' ``isna``)."""
     values = df.to_numpy(dtype=object)
     return values.T.tolist(), pd.isna(values).T.tolist()
 
@@ -89,7 +93,7 @@ def _fill_nulls(df: CellFrame, replacement) -> CellFrame:
     if not (isinstance(replacement, pd.DataFrame) and df.index.equals(replacement.index)
             and df.columns.equals(replacement.columns) and df.columns.is_unique):
         return _PANDAS_FILL_NULLS(df, replacement)
-    (mine, missing), (theirs, _) = _cells(df), _cells(replacement)
+    (mine, missing), theirs = _cells(df), _columns(replacement)
     return _frame([[r if m else v for v, m, r in zip(column, gaps, other)]
                    for column, gaps, other in zip(mine, missing, theirs)], df)
 

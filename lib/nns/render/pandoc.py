@@ -111,14 +111,18 @@ def set_aside_intact(ast: Path, blocks: dict[str, str]) -> bool:
                 walk(block["c"][1])
 
     walk(tree["blocks"])
-    prefix = next(iter(blocks)).split("x")[0]
     return (sorted(k for k in found if k in blocks) == sorted(blocks)
-            and sorted(re.findall(rf"{prefix}x\d+x", text)) == sorted(blocks))
+            and sorted(_tokens(blocks).findall(text)) == sorted(blocks))
 
 
 def put_back(text: str, blocks: dict[str, str]) -> str:
     """pandoc's output with the raw blocks' texts where it wrote their tokens (:func:`set_aside`)."""
     if not blocks:
         return text
+    return _tokens(blocks).sub(lambda m: blocks[m.group(0)], text)
+
+
+def _tokens(blocks: dict[str, str]) -> re.Pattern:
+    """Any token of :func:`set_aside`'s (they share their prefix, ``NNSRAW<salt>x``)."""
     prefix = next(iter(blocks)).split("x")[0]
-    return re.sub(rf"{prefix}x\d+x", lambda m: blocks[m.group(0)], text)
+    return re.compile(rf"{prefix}x\d+x")
