@@ -1,6 +1,9 @@
 """The kernels of one build: several at once, driven by threads pulling from one queue (nns.build.kernels)."""
 from __future__ import annotations
 
+import os
+import re
+
 import nbformat
 import pytest
 
@@ -60,3 +63,81 @@ def test_a_kernel_keeps_no_history_collects_garbage_at_its_own_pace_and_computes
     run_jobs(todo, str(ROOT))
     text = nbformat.read(todo[0][0].output, as_version=4).cells[-1].outputs[0]["text"].split()
     assert text == ["False", *map(str, GC_THRESHOLD), ONE_BLAS_THREAD["OPENBLAS_NUM_THREADS"]]
+
+
+#: A notebook with every kind of output a cell can give, for the two engines to record alike.
+EVERY_OUTPUT = [
+    'print("a")\nprint("b")',
+    'import sys\nprint("c", file=sys.stderr)',
+    'from IPython.display import display\n'
+    'display({"text/markdown": "**å**", "text/plain": "å"}, raw=True, metadata={"nnsreport": {"k": [1, "ä"]}})',
+    "n * 7",
+    'h = display("första", display_id="d1")\nprint("mellan")\nh.update("andra")',
+    'from IPython.display import clear_output\nprint("bort")\nclear_output()\nprint("kvar")',
+    'print("innan")\nclear_output(wait=True)\nprint("efter")',
+    "",
+    'raise KeyError("tillåtet")',
+    'raise ValueError("trasig cell")',
+    'print("aldrig")',
+]
+
+
+def _every_output_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                   "language_info": {"name": "python"}}
+    nb.cells = [nbformat.v4.new_code_cell("n = 0", metadata={"tags": ["parameters"]})]
+    for source in EVERY_OUTPUT:
+        tags = ["raises-exception"] if "tillåtet" in source else []
+        nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags} if tags else {}))
+    nbformat.write(nb, path)
+    return path
+
+
+def _recorded(path):
+    """Each cell's outputs as a kernel and the in-process engine must both give them (an error's traceback is
+    compared by its last line), whether it ran, and the notebook's language."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":   # papermill's marks of the failed cell, which name its execution count
+            cells.append(("markdown", re.sub(r"\d+", "N", cell.source)))
+            continue
+        outs = []
+        for out in cell.outputs:
+            out = dict(out)
+            if out["output_type"] == "error":
+                out["traceback"] = out["traceback"][-1][-40:]
+            out.pop("execution_count", None)
+            outs.append(out)
+        cells.append((cell.source, outs, cell.execution_count is not None,
+                      cell.metadata.get("papermill", {}).get("exception")))
+    return cells, nb.metadata["language_info"], nb.metadata["papermill"]["exception"]
+
+
+def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_records(tmp_path):
+    """The batch's workers execute notebooks in their own IPython shell (nns.build.inprocess), not in a kernel:
+    every kind of output, the error that stops a notebook and the cells after it come out as a kernel gives them."""
+    from helpers.data import hermetic
+    from helpers.workers import execute_in_worker, worker_state
+    from nns.build.batch import worker_pool
+    from nns.build.kernels import NotebookRunner
+
+    source = _every_output_notebook(tmp_path / "alla.ipynb")
+    with NotebookRunner(ROOT) as runner, pytest.raises(Exception) as failed:   # noqa: PT011 (papermill's error)
+        runner.execute(nbformat.read(source, as_version=4), tmp_path / "kärna.ipynb", {"n": 3})
+    assert "ValueError" in str(failed.value)
+    before = dict(os.environ)
+    with worker_pool(hermetic(tmp_path / "bygg"), 1) as pool:
+        error = pool.submit(execute_in_worker, str(source), str(tmp_path / "process.ipynb"), {"n": 3}).result()
+        state = pool.submit(worker_state).result()
+    assert error == "ValueError: trasig cell"
+    assert _recorded(tmp_path / "process.ipynb") == _recorded(tmp_path / "kärna.ipynb")
+    cells = {cell[0]: cell[1:] for cell in _recorded(tmp_path / "process.ipynb")[0]}
+    assert cells['print("a")\nprint("b")'][0] == [{"output_type": "stream", "name": "stdout", "text": "a\nb\n"}]
+    assert cells["n * 7"][0][0]["data"] == {"text/plain": "21"}
+    assert cells['print("aldrig")'] == ([], False, None)   # the cell after the failing one did not run
+    # the worker keeps no history, collects garbage at the kernels' pace and computes on one BLAS thread; the
+    # batch's environment is not left in this process
+    assert state == (GC_THRESHOLD, ONE_BLAS_THREAD["OPENBLAS_NUM_THREADS"], False)
+    assert dict(os.environ) == before

@@ -227,6 +227,25 @@ def test_batch_renders_each_forbund_reports_failures_and_writes_an_index(tmp_pat
     assert "Misslyckades" in index
 
 
+def test_the_batch_executing_in_its_workers_gives_the_report_a_kernel_gives(local, tmp_path):
+    """The batch's workers execute the notebooks in their own shell (nns.build.inprocess), the fixture's build in
+    a kernel: every output is the same, byte for byte (the manifest and the render key name the notebooks'
+    hashes, which hold their run's times)."""
+    _, results = local
+    summary = render_all(hermetic(tmp_path), formats=("html", "pdf"), workers=1, progress=False, forbund=[TINY])
+    batch = Path(summary.done[0][1])
+    kernel = results[TINY].out_dir
+
+    def files(folder):
+        return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
+                if p.is_file() and p.name not in ("manifest.json", ".render-key")}
+
+    made, expected = files(batch), files(kernel)
+    assert len(expected) > 8 and {p.suffix for p in expected} >= {".pdf", ".html", ".pptx", ".xlsx", ".csv"}
+    assert sorted(made) == sorted(expected)
+    assert [p for p in expected if made[p] != expected[p]] == []
+
+
 def test_riket_is_hidden_when_it_would_reveal_a_small_group(make_agg, settings):
     """When the rest of the nation has fewer than five answers, Riket minus the förbund would reveal them:
     the same cells are hidden in the national report, in the förbund's and in the other förbund's."""

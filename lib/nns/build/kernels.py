@@ -35,7 +35,7 @@ from nns.fsio import write_atomic
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SharedKernelEngine", "ENGINE", "NotebookRunner", "run_jobs"]
+__all__ = ["SharedKernelEngine", "ENGINE", "Runner", "NotebookRunner", "LiftsHeadings", "run_jobs"]
 
 #: The kernel's option that keeps IPython from recording the cells it runs (``~/.ipython``'s history database).
 NO_HISTORY = "--HistoryManager.enabled=False"
@@ -54,7 +54,18 @@ ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
 ENGINE = "nnsreport-shared-kernel"
 
 
-class SharedKernelEngine(NBClientEngine):
+class LiftsHeadings:
+    """An engine's execution, then the chapter titles moved into Markdown cells before papermill writes the
+    notebook (once); a failed notebook is left as it ran, so that papermill names the failing cell."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, **kwargs):
+        nb = super().execute_notebook(nb, kernel_name, **kwargs)
+        failed = any(c.get("metadata", {}).get("papermill", {}).get("exception") for c in nb.cells)
+        return nb if failed else lift_headings(nb)
+
+
+class SharedKernelEngine(LiftsHeadings, NBClientEngine):
     """papermill's nbclient engine, executing in an already running kernel with a given client (``kc``)."""
 
     @classmethod
@@ -69,23 +80,52 @@ class SharedKernelEngine(NBClientEngine):
         client.kc = kc   # nbclient uses a client it is given and leaves it running
         return client.execute(cleanup_kc=False)
 
-    @classmethod
-    def execute_notebook(cls, nb, kernel_name, **kwargs):
-        """papermill's execution, then the chapter titles moved into Markdown cells before papermill writes the
-        notebook (once); a failed notebook is left as it ran, so that papermill names the failing cell."""
-        nb = super().execute_notebook(nb, kernel_name, **kwargs)
-        failed = any(c.get("metadata", {}).get("papermill", {}).get("exception") for c in nb.cells)
-        return nb if failed else lift_headings(nb)
-
 
 papermill_engines.register(ENGINE, SharedKernelEngine)
 
 
-class NotebookRunner:
-    """Executes notebooks with papermill in one long-lived kernel."""
+class Runner:
+    """Executes notebooks with papermill, one at a time, with the engine named ``engine``; a context manager."""
+
+    engine = ""
 
     def __init__(self, cwd: Path):
         self.cwd = Path(cwd)
+
+    def run(self, job: Job) -> None:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        nb = nbformat.read(job.notebook, as_version=4)
+        params = next(c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
+        params.source = RESET_SOURCE + params.source
+        # papermill writes the executed notebook to a temporary name (it serializes it whether or not it has
+        # a path, so it is given one), renamed into place whole
+        tmp = job.output.with_name(f".{job.output.stem}.{os.getpid()}.tmp.ipynb")
+        try:
+            self.execute(nb, tmp, job.parameters)
+            os.replace(tmp, job.output)
+        except pm.PapermillExecutionError as exc:
+            # the cell's place in the notebook (the parameters cell is number 0)
+            raise RenderError(f"{exc.ename}: {exc.evalue}",
+                              where=f"{job.notebook.name} ({job.name}), cell {exc.cell_index}") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def execute(self, nb, path: Path, parameters: dict) -> None:
+        """papermill's execution of ``nb`` with ``parameters``, written to ``path``."""
+        pm.execute_notebook(nb, str(path), parameters=parameters, engine_name=self.engine, **self.engine_options(),
+                            progress_bar=False, request_save_on_cell_execute=False, log_output=False)
+
+    def engine_options(self) -> dict:
+        return {}
+
+
+class NotebookRunner(Runner):
+    """Executes notebooks with papermill in one long-lived kernel."""
+
+    engine = ENGINE
+
+    def __init__(self, cwd: Path):
+        super().__init__(cwd)
         self.km = None
         self.kc = None
 
@@ -116,28 +156,10 @@ class NotebookRunner:
         logger.info("Startade en Jupyter-kärna på %.1f s.", time.perf_counter() - t)
         return self
 
-    def run(self, job: Job) -> None:
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        nb = nbformat.read(job.notebook, as_version=4)
-        params = next(c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
-        params.source = RESET_SOURCE + params.source
-        # papermill writes the executed notebook to a temporary name (it serializes it whether or not it has
-        # a path, so it is given one), renamed into place whole
-        tmp = job.output.with_name(f".{job.output.stem}.{os.getpid()}.tmp.ipynb")
-        try:
-            pm.execute_notebook(
-                nb, str(tmp), parameters=job.parameters, engine_name=ENGINE, km=self.km, kc=self.kc,
-                # no cwd: the kernel runs in its own (self.cwd, set when it started); papermill's chdir would
-                # change the whole process's directory under the other runners' threads
-                progress_bar=False, request_save_on_cell_execute=False, log_output=False,
-            )
-            os.replace(tmp, job.output)
-        except pm.PapermillExecutionError as exc:
-            # the cell's place in the notebook (the parameters cell is number 0)
-            raise RenderError(f"{exc.ename}: {exc.evalue}",
-                              where=f"{job.notebook.name} ({job.name}), cell {exc.cell_index}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+    def engine_options(self) -> dict:
+        # no cwd: the kernel runs in its own (self.cwd, set when it started); papermill's chdir would change the
+        # whole process's directory under the other runners' threads
+        return {"km": self.km, "kc": self.kc}
 
     def __exit__(self, *exc):
         if self.kc is not None:
@@ -148,7 +170,7 @@ class NotebookRunner:
         return False
 
 
-def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: NotebookRunner | None = None, workers: int = 1) -> None:
+def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = None, workers: int = 1) -> None:
     """Execute (job, cache entry) pairs: in ``runner``'s kernel, over ``workers`` processes, or in a new kernel."""
     if runner is not None:
         _run_chunk((todo, root), runner)
@@ -158,7 +180,7 @@ def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: NotebookRunner | N
         _run_chunk((todo, root))
 
 
-def _run_chunk(args, runner: NotebookRunner | None = None) -> int:
+def _run_chunk(args, runner: Runner | None = None) -> int:
     chunk, root = args
     if runner is None:
         with NotebookRunner(Path(root)) as r:
