@@ -110,3 +110,22 @@ def test_the_rules_module_imports_nothing_of_the_package():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported <= {"__future__", "unicodedata", "decimal", "pandas"}
+
+
+@pytest.mark.parametrize("scope", [Scope(2022), Scope(2022, "Väst"), Scope(2022, "Samsund"),
+                                   Scope(2022, comparison=True)], ids=["riket", "Väst", "Samsund", "jämförelse"])
+def test_each_record_holds_the_figures_of_its_table_or_diagram_value_for_value(national_agg, settings, scope):
+    """A table's or diagram's record (figure_rows, on lists) holds what its figures() frame holds, row for row,
+    each value of the same Python type (the records are written as JSON)."""
+    specs = [s for s in parts.all_specs(Context(national_agg, scope, settings)) if hasattr(s, "figures")]
+    kinds = {type(s).__name__ for s in specs}
+    assert "TableSpec" in kinds and kinds & {"ChartSpec", "PlaceSpec", "FunnelSpec"}
+    assert "PlaceSpec" in kinds if scope.forbund else True
+    assert "FunnelSpec" in kinds if scope.comparison else "ChartSpec" in kinds
+    assert scope.comparison or any(s.unprinted is not None and not s.unprinted.empty
+                                   for s in specs if hasattr(s, "unprinted"))
+    for spec in specs:
+        expected = spec.figures().to_dict(orient="split")["data"]
+        rows = spec.figure_rows()
+        assert rows == expected, spec.number
+        assert [[type(v) for v in r] for r in rows] == [[type(v) for v in r] for r in expected], spec.number

@@ -103,6 +103,13 @@ def worker_pool(settings: Settings, workers: int) -> ProcessPoolExecutor:
 COMPARISON_NAME = "Jämförelse mellan förbund"
 
 
+def _expected_cost(agg, year: int, name: str) -> tuple[int, int]:
+    """How long a förbund's report is expected to take, for the batch's order: the surveys it used that year
+    (each brings its charts and tables), then its answers; (0, 0) for a name without data (it fails at once)."""
+    used = sum(1 for survey in agg.instrument.surveys_in(year) if name in agg.forbund(year, survey.id))
+    return used, layer.total_responses(agg, year, name) if used else 0
+
+
 def _render_one(args) -> tuple[str, str, float, str | None]:
     settings, scope, formats = args
     name = COMPARISON_NAME if scope.comparison else scope.forbund
@@ -127,6 +134,8 @@ def render_all(settings: Settings, formats=None, workers: int | None = None, pro
     names = forbund or agg.forbund(settings.year)
     if not names:
         raise NNSError(f"Inga förbund har svar {settings.year}. År med data: {', '.join(map(str, agg.years))}.")
+    # the longest first, so that the workers finish together: a förbund's report grows with the surveys it used
+    names = sorted(names, key=lambda name: _expected_cost(agg, settings.year, name), reverse=True)
     scopes = [Scope(settings.year, name) for name in names]
     if comparison or (comparison is None and not forbund):
         scopes.insert(0, Scope(settings.year, comparison=True))   # the longest job first

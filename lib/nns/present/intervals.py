@@ -81,16 +81,29 @@ def _line_of(ax, xs: list[float], ys: list[float]):
 
 
 def _bands(ax, data: pd.DataFrame) -> None:
+    """A band around each of the förbund's (or the nation's) lines, in its colour, and the value axis widened to
+    hold them. On lists, a series' points in the order of their year (a stable sort, as pandas' for so few)."""
+    series: dict = {}
+    for row, col, value, lower, upper, riket in data[["row", "col", "value", "lower", "upper", "riket"]].itertuples(
+            index=False, name=None):
+        if not riket:
+            series.setdefault(row, []).append((float(col), float(value), float(lower), float(upper)))
     lows, highs = [], []
-    for _, rows in data[~data["riket"]].groupby("row", sort=False):
-        rows = rows.assign(x=rows["col"].astype(float)).sort_values("x")
-        line = _line_of(ax, list(rows["x"]), list(rows["value"].astype(float)))
+    for points in series.values():
+        points.sort(key=lambda p: p[0])
+        xs, values, lower, upper = (list(v) for v in zip(*points))
+        line = _line_of(ax, xs, values)
         colour = line.get_color() if line is not None else "#888888"
-        ax.fill_between(rows["x"], rows["lower"], rows["upper"], color=colour, alpha=BAND_ALPHA, linewidth=0,
-                        zorder=0.5)
-        lows.append(rows["lower"].min())
-        highs.append(rows["upper"].max())
+        ax.fill_between(xs, lower, upper, color=colour, alpha=BAND_ALPHA, linewidth=0, zorder=0.5)
+        lows.append(_skipping_nan(min, lower))
+        highs.append(_skipping_nan(max, upper))
     _fit(ax, min(lows, default=None), max(highs, default=None))
+
+
+def _skipping_nan(pick, values: list[float]) -> float:
+    """``pick`` (min or max) of the values that are numbers, NaN if none is (as pandas' Series.min and max)."""
+    numbers = [v for v in values if not math.isnan(v)]
+    return pick(numbers) if numbers else math.nan
 
 
 def _fit(ax, low, high) -> None:

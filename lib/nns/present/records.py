@@ -146,13 +146,13 @@ def table_record(spec: TableSpec, table_grid: dict) -> dict:
     """What a table's output records: number, label, caption, anchor, layout, the printed grid, the figures."""
     return {"kind": "table", "number": spec.number, "label": spec.label, "caption": spec.caption,
             "anchor": spec.anchor, "layout": spec.layout, "grid": table_grid,
-            "figures": spec.figures().to_dict(orient="split")["data"]}
+            "figures": spec.figure_rows()}
 
 
 def chart_record(spec: ChartSpec) -> dict:
     """What a chart's output records: number, label, caption, anchor, its alt text, the figures it draws."""
     return {"kind": "chart", "number": spec.number, "label": spec.label, "caption": spec.caption,
-            "anchor": spec.anchor, "alt": spec.alt_text(), "figures": spec.figures().to_dict(orient="split")["data"]}
+            "anchor": spec.anchor, "alt": spec.alt_text(), "figures": spec.figure_rows()}
 
 
 def printed_from_grid(grid: dict) -> pd.DataFrame:

@@ -31,7 +31,7 @@ import nnsreport as nr
 from nns.config import RIKET, Scope
 from nns.spec import uncertainty
 from nns.spec.context import Context
-from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, Diagram, TableSpec, with_unprinted
+from nns.spec.model import CSV_COLUMNS, SUPPRESSED, Cells, Diagram, TableSpec, figure_rows, with_unprinted
 from nns.spec.tables import key_figure_rule, suppression_note
 from nns.text import fmt_int, fmt_pct, join_sv
 
@@ -204,6 +204,10 @@ class FunnelSpec(Diagram):
 
     def figures(self) -> pd.DataFrame:
         return self.cells[CSV_COLUMNS].reset_index(drop=True)
+
+    def figure_rows(self) -> list[list]:
+        """:meth:`figures` as rows (:func:`nns.spec.model.figure_rows`)."""
+        return figure_rows(self.cells)
 
     def alt_text(self) -> str:
         m = self.comparison
@@ -451,6 +455,10 @@ class PlaceSpec(Diagram):
 
     def figures(self) -> pd.DataFrame:
         return with_unprinted(self.cells[CSV_COLUMNS], self.unprinted)
+
+    def figure_rows(self) -> list[list]:
+        """:meth:`figures` as rows (:func:`nns.spec.model.figure_rows`)."""
+        return figure_rows(self.cells, self.unprinted)
 
     def alt_text(self) -> str:
         parts = []
