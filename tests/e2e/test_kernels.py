@@ -1,4 +1,4 @@
-"""The kernels of one build: several at once, driven by threads pulling from one queue (nns.build.kernels)."""
+"""Executing a build's notebooks: over worker processes, each in its own shell; in a kernel (nns.build.execution)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,8 @@ import re
 import nbformat
 import pytest
 
-from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, run_jobs
+from nns.build.execution import run_jobs
+from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD
 from nns.build.plan import Job
 from nns.config import ROOT
 from nns.errors import RenderError
@@ -34,7 +35,7 @@ def test_two_kernels_run_every_job_once_and_write_each_notebook_whole(tmp_path):
         text, pid = nb.cells[-1].outputs[0]["text"].split()
         assert int(text) == 2 * i and cached.read_bytes() == job.output.read_bytes()
         pids.add(pid)
-    assert 1 <= len(pids) <= 2   # at most one kernel per worker (a kernel that starts first may take them all)
+    assert 1 <= len(pids) <= 2   # at most two worker processes (one that starts first may take them all)
     assert not list((tmp_path / "ut").glob(".*"))   # no temporary file left
 
 
@@ -120,7 +121,8 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
     every kind of output, the error that stops a notebook and the cells after it come out as a kernel gives them."""
     from helpers.data import hermetic
     from helpers.workers import execute_in_worker, worker_state
-    from nns.build.batch import worker_pool
+    from nns.build.batch import _init_worker
+    from nns.build.inprocess import worker_pool
     from nns.build.kernels import NotebookRunner
 
     source = _every_output_notebook(tmp_path / "alla.ipynb")
@@ -128,7 +130,7 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
         runner.execute(nbformat.read(source, as_version=4), tmp_path / "kärna.ipynb", {"n": 3})
     assert "ValueError" in str(failed.value)
     before = dict(os.environ)
-    with worker_pool(hermetic(tmp_path / "bygg"), 1) as pool:
+    with worker_pool(hermetic(tmp_path / "bygg").root, 1, initializer=_init_worker) as pool:
         error = pool.submit(execute_in_worker, str(source), str(tmp_path / "process.ipynb"), {"n": 3}).result()
         state = pool.submit(worker_state).result()
     assert error == "ValueError: trasig cell"

@@ -1,9 +1,11 @@
-"""Building reports: plan · cache keys · kernels (a papermill engine) · collect · manifest · report · batch.
+"""Building reports: plan · cache keys · executing notebooks (papermill engines) · collect · manifest · report · batch.
 
 * :mod:`~nns.build.notebooks` — the notebook sources, from the registry of parts;
 * :mod:`~nns.build.plan` — which notebooks to execute, with which parameters, into which folders;
 * :mod:`~nns.build.cache` — what an executed notebook and a render depend on;
 * :mod:`~nns.build.kernels` — executing notebooks in long-lived kernels;
+* :mod:`~nns.build.inprocess` — executing notebooks in a worker process's own IPython shell, and the pool of workers;
+* :mod:`~nns.build.execution` — a build's notebooks over the workers, or in a kernel, into the cache;
 * :mod:`~nns.build.collect` — figures.csv, tables/*.csv and commentary from the executed notebooks;
 * :mod:`~nns.build.manifest` — manifest.json;
 * :mod:`~nns.build.outputs` — resultat.xlsx, presentation.pptx and the short version beside the report;

@@ -8,16 +8,13 @@ when every förbund is. An index page links every report.
 """
 from __future__ import annotations
 
-import atexit
 import gc
 import html
 import logging
-import multiprocessing as mp
 import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,16 +22,17 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
-from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD
+from nns.build.inprocess import start_worker, worker_pool
+from nns.build.kernels import GC_THRESHOLD
 from nns.build.outputs import SHORT, SLIDES, WORKBOOK
 from nns.build.plan import COMPARISON_FOLDER
-from nns.build.report import build_report, notebook_runner
+from nns.build.report import build_report
 from nns.config import FORMATS, Scope, Settings
 from nns.errors import NNSError
 from nns.fsio import write_atomic
 from nns.render.renderers import RENDERERS
 
-__all__ = ["BatchSummary", "render_all", "write_index", "worker_pool"]
+__all__ = ["BatchSummary", "render_all", "write_index"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,34 +67,7 @@ def _init_worker(root: str) -> None:
     logging.basicConfig(level=logging.WARNING)
     # the worker computes every förbund's notebooks: as in the kernels, fewer collections of what it holds
     gc.set_threshold(*GC_THRESHOLD)
-    _RUNNER = notebook_runner(Path(root), in_process=True).__enter__()
-    atexit.register(_RUNNER.__exit__, None, None, None)
-
-
-@contextmanager
-def _environment(values: dict[str, str]):
-    """``values`` set in os.environ where it does not set them already (the workers are started with it: their
-    numpy is imported before any code of theirs runs), and os.environ as it was after."""
-    added = {key: value for key, value in values.items() if key not in os.environ}
-    os.environ.update(added)
-    try:
-        yield
-    finally:
-        for key in added:
-            os.environ.pop(key, None)
-
-
-def worker_pool(settings: Settings, workers: int) -> ProcessPoolExecutor:
-    """The batch's pool of ``workers`` processes, each with its notebook runner (:func:`_init_worker`), started
-    as the kernels are: numpy's OpenBLAS on one thread (nns.build.kernels.ONE_BLAS_THREAD)."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                               initargs=(settings.root,))
-    with _environment(ONE_BLAS_THREAD):
-        # the processes start now, with this environment, not at the first jobs: a submitted task starts a
-        # process while none is idle, and none is before its first task
-        for _ in range(workers):
-            pool.submit(os.getpid)
-    return pool
+    _RUNNER = start_worker(root)
 
 
 #: How the comparison between förbund is named in the summary and the index page.
@@ -146,7 +117,7 @@ def render_all(settings: Settings, formats=None, workers: int | None = None, pro
     bar = None
     if progress:
         bar = tqdm(total=len(scopes), desc="Lokala rapporter", unit="rapport")
-    with worker_pool(settings, workers) as pool:
+    with worker_pool(settings.root, workers, initializer=_init_worker) as pool:
         futures = [pool.submit(_render_one, (settings, scope, formats)) for scope in scopes]
         for f in as_completed(futures):
             name, out, seconds, error = f.result()

@@ -12,14 +12,20 @@ papermill does the rest as for a kernel: it injects the parameters, times each c
 notebook and raises :class:`papermill.PapermillExecutionError` for a cell that failed.
 
 What a kernel does and this engine does not: output written to the process's file descriptors by C code
-(not ``sys.stdout``) is not captured, and a crash in a notebook ends the worker, not a kernel. The national
-build, which runs two kernels side by side from one process, keeps kernels (:mod:`nns.build.kernels`).
+(not ``sys.stdout``) is not captured, and a crash in a notebook ends the worker, not a kernel.
+
+:func:`worker_pool` starts such processes: the batch's (one förbund's report at a time each) and a build's
+(one notebook at a time each, :mod:`nns.build.execution`).
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import io
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ipykernel.ipkernel import IPythonKernel
@@ -30,9 +36,10 @@ from nbformat import from_dict
 from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
-from nns.build.kernels import GC_THRESHOLD, LiftsHeadings, Runner
+from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, LiftsHeadings, Runner
+from nns.build.plan import Job
 
-__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE"]
+__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "worker_pool", "start_worker", "run_job"]
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-in-process"
@@ -186,3 +193,46 @@ class InProcessRunner(Runner):
 
     def __exit__(self, *exc):
         return False
+
+
+#: This process's runner, when it is a pool's worker (:func:`start_worker`).
+WORKER: InProcessRunner | None = None
+
+
+def start_worker(root: str) -> InProcessRunner:
+    """Make this process a worker that executes notebooks, once: its runner, kept until the process ends."""
+    global WORKER
+    WORKER = InProcessRunner(Path(root)).__enter__()
+    atexit.register(WORKER.__exit__, None, None, None)
+    return WORKER
+
+
+def run_job(job: Job) -> None:
+    """Execute one notebook in this worker (:func:`start_worker`)."""
+    WORKER.run(job)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """``values`` set in os.environ where it does not set them already (the workers are started with it: their
+    numpy is imported before any code of theirs runs), and os.environ as it was after."""
+    added = {key: value for key, value in values.items() if key not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+def worker_pool(root: str, workers: int, initializer=start_worker) -> ProcessPoolExecutor:
+    """``workers`` new processes, each made a worker by ``initializer(root)`` (:func:`start_worker`, or a caller's
+    that calls it), started as the kernels are: numpy's OpenBLAS on one thread (ONE_BLAS_THREAD)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=initializer,
+                               initargs=(str(root),))
+    with _environment(ONE_BLAS_THREAD):
+        # the processes start now, with this environment, not at the first jobs: a submitted task starts a
+        # process while none is idle, and none is before its first task
+        for _ in range(workers):
+            pool.submit(os.getpid)
+    return pool

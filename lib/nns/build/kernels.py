@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import shutil
 import tempfile
-import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import nbformat
@@ -31,11 +28,10 @@ from nns.build.notebooks import lift_headings
 from nns.build.plan import Job
 from nns.config import ROOT
 from nns.errors import RenderError
-from nns.fsio import write_atomic
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SharedKernelEngine", "ENGINE", "Runner", "NotebookRunner", "LiftsHeadings", "run_jobs"]
+__all__ = ["SharedKernelEngine", "ENGINE", "Runner", "NotebookRunner", "LiftsHeadings"]
 
 #: The kernel's option that keeps IPython from recording the cells it runs (``~/.ipython``'s history database).
 NO_HISTORY = "--HistoryManager.enabled=False"
@@ -168,67 +164,3 @@ class NotebookRunner(Runner):
             self.km.shutdown_kernel(now=True)
         shutil.rmtree(getattr(self, "_sockets", ""), ignore_errors=True)
         return False
-
-
-def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = None, workers: int = 1) -> None:
-    """Execute (job, cache entry) pairs: in ``runner``'s kernel, over ``workers`` processes, or in a new kernel."""
-    if runner is not None:
-        _run_chunk((todo, root), runner)
-    elif workers > 1 and len(todo) > 1:
-        _execute_parallel(todo, workers, root)
-    else:
-        _run_chunk((todo, root))
-
-
-def _run_chunk(args, runner: Runner | None = None) -> int:
-    chunk, root = args
-    if runner is None:
-        with NotebookRunner(Path(root)) as r:
-            return _run_chunk(args, r)
-    for job, cached in chunk:
-        runner.run(job)
-        # the cache entry is written whole or not at all: a half-copied entry must never be reused
-        write_atomic(cached, job.output.read_bytes())
-    return len(chunk)
-
-
-def _expected_cost(item) -> int:
-    """How long a job is expected to take, for the queue's order (longest first, so that the kernels finish
-    together): the size of the notebook its last run executed (its charts and tables), 0 for a first run."""
-    job, _ = item
-    try:
-        return job.output.stat().st_size
-    except OSError:
-        return 0
-
-
-def _execute_parallel(todo, workers: int, root: str) -> None:
-    """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
-
-    Each thread starts one kernel and takes the next job from a shared queue until none is left, so a kernel
-    that finishes early takes more (the national report's first notebooks cost the most). Threads, not
-    processes: the kernels do the work, and a driving process would import papermill and the package again
-    (about a second of a cold build). The first failure stops the others after their current notebook.
-    """
-    jobs: queue.SimpleQueue = queue.SimpleQueue()
-    for item in sorted(todo, key=_expected_cost, reverse=True):
-        jobs.put(item)
-    stop = threading.Event()
-
-    def drive() -> None:
-        with NotebookRunner(Path(root)) as runner:
-            while not stop.is_set():
-                try:
-                    item = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                _run_chunk(([item], root), runner)
-
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nnskernel") as pool:
-        futures = [pool.submit(drive) for _ in range(min(workers, len(todo)))]
-        try:
-            wait(futures, return_when=FIRST_EXCEPTION)
-        finally:
-            stop.set()
-        for f in futures:
-            f.result()

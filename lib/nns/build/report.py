@@ -103,7 +103,7 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
     t = time.perf_counter()
     beside = None
     if todo:
-        from nns.build.kernels import run_jobs  # noqa: PLC0415 (see notebook_runner)
+        from nns.build.execution import run_jobs  # noqa: PLC0415 (see notebook_runner)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsmeanwhile") as side:
             beside = side.submit(meanwhile) if meanwhile is not None else None
@@ -170,10 +170,10 @@ def build_report(settings: Settings, scope: Scope, formats=None, runner=None, wo
 def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
     jobs = plan(settings, scope, agg.instrument)
     ctx = Context(agg, scope, settings)
-    # the report's computed sentences (the render needs them) while this build's kernels start: in a new process
+    # the report's computed sentences (the render needs them) while this build's workers start: in a new process
     # they cost about a second (the year's disclosure control, the comparisons), which this process would
-    # otherwise spend after the notebooks. Not beside a running kernel (the batch's): the thread would hold
-    # the interpreter while the kernel waits for its next cell (measured: 0.9 s slower per förbund)
+    # otherwise spend after the notebooks. Not beside a runner it is given (the batch's): its notebooks run in
+    # this process, and the thread would take the interpreter from them (with a kernel: 0.9 s slower per förbund)
     stats = execute(jobs, settings, runner=runner, workers=workers,
                     meanwhile=(lambda: variables(ctx)) if runner is None else None)
     computed = stats.pop("meanwhile", None)
