@@ -143,3 +143,36 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
     # batch's environment is not left in this process
     assert state == (GC_THRESHOLD, ONE_BLAS_THREAD["OPENBLAS_NUM_THREADS"], False)
     assert dict(os.environ) == before
+
+
+def test_a_worker_that_dies_under_a_notebook_is_named_and_nothing_is_cached(tmp_path):
+    """A worker process that ends under a notebook (a crash in a library, the machine out of memory) breaks the
+    pool: the build says so in Swedish, naming the notebook, and leaves no cache entry or temporary file."""
+    good = _notebook(tmp_path / "bra.ipynb", "x = n")
+    dying = _notebook(tmp_path / "dor.ipynb", "import os\nos._exit(3)")
+    (tmp_path / "cache").mkdir()
+    todo = [(Job(dying, tmp_path / "ut" / "dor.ipynb", {"n": 1}), tmp_path / "cache" / "dor.ipynb"),
+            (Job(good, tmp_path / "ut" / "bra.ipynb", {"n": 1}), tmp_path / "cache" / "bra.ipynb")]
+    with pytest.raises(RenderError) as exc:
+        run_jobs(todo, str(ROOT), workers=2)
+    assert "Arbetsprocessen avslutades oväntat" in str(exc.value) and "dor.ipynb" in str(exc.value)
+    assert not (tmp_path / "cache" / "dor.ipynb").exists()
+    assert not list((tmp_path / "ut").glob(".*"))
+
+
+def test_a_batch_reports_each_report_its_dead_worker_did_not_build():
+    """In the batch, the reports of a broken pool are failures of their own, named, not a crash of the batch."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from nns.build.batch import COMPARISON_NAME, _outcome
+    from nns.build.inprocess import WORKER_DIED
+    from nns.config import Scope
+
+    broken = Future()
+    broken.set_exception(BrokenProcessPool("död"))
+    assert _outcome(broken, Scope(2022, "Väst")) == ("Väst", "", 0.0, WORKER_DIED)
+    assert _outcome(broken, Scope(2022, comparison=True))[0] == COMPARISON_NAME
+    built = Future()
+    built.set_result(("Väst", "/ut/vast", 2.0, None))
+    assert _outcome(built, Scope(2022, "Väst")) == ("Väst", "/ut/vast", 2.0, None)

@@ -15,6 +15,7 @@ import os
 import time
 import traceback
 from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 import nnsreport as nr
 from nns import layer
-from nns.build.inprocess import start_worker, worker_pool
+from nns.build.inprocess import WORKER_DIED, start_worker, worker_pool
 from nns.build.kernels import GC_THRESHOLD
 from nns.build.outputs import SHORT, SLIDES, WORKBOOK
 from nns.build.plan import COMPARISON_FOLDER
@@ -94,6 +95,15 @@ def _render_one(args) -> tuple[str, str, float, str | None]:
         return name, "", time.perf_counter() - t, message
 
 
+def _outcome(future, scope: Scope) -> tuple[str, str, float, str | None]:
+    """A report's (name, folder, seconds, error) from its job: what :func:`_render_one` returned, or, where its
+    worker process ended under it, that (the pool is broken then: the reports not yet built fail the same way)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return COMPARISON_NAME if scope.comparison else scope.forbund, "", 0.0, WORKER_DIED
+
+
 def render_all(settings: Settings, formats=None, workers: int | None = None, progress: bool = True,
                forbund: list[str] | None = None, comparison: bool | None = None) -> BatchSummary:
     """Render every förbund with data for the year (or the given ones) into _output/<year>/<slug>/.
@@ -118,9 +128,9 @@ def render_all(settings: Settings, formats=None, workers: int | None = None, pro
     if progress:
         bar = tqdm(total=len(scopes), desc="Lokala rapporter", unit="rapport")
     with worker_pool(settings.root, workers, initializer=_init_worker) as pool:
-        futures = [pool.submit(_render_one, (settings, scope, formats)) for scope in scopes]
+        futures = {pool.submit(_render_one, (settings, scope, formats)): scope for scope in scopes}
         for f in as_completed(futures):
-            name, out, seconds, error = f.result()
+            name, out, seconds, error = _outcome(f, futures[f])
             if error:
                 summary.failed.append((name, error))
             elif name == COMPARISON_NAME and out:

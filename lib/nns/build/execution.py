@@ -9,11 +9,13 @@ job ends.
 from __future__ import annotations
 
 from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from nns.build.inprocess import run_job, worker_pool
+from nns.build.inprocess import WORKER_DIED, run_job, worker_pool
 from nns.build.kernels import NotebookRunner, Runner
 from nns.build.plan import Job
+from nns.errors import RenderError
 from nns.fsio import write_atomic
 
 __all__ = ["run_jobs"]
@@ -65,7 +67,11 @@ def _execute_parallel(todo, workers: int, root: str) -> None:
         futures = {pool.submit(run_job, job): (job, cached) for job, cached in items}
         try:
             for done in as_completed(futures):
-                done.result()
+                try:
+                    done.result()
+                except BrokenProcessPool:
+                    job = futures[done][0]
+                    raise RenderError(WORKER_DIED, where=f"{job.notebook.name} ({job.name})") from None
                 _keep(*futures[done])
         except BaseException:
             for f in futures:

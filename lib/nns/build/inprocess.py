@@ -39,7 +39,7 @@ from traitlets.config import Config
 from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, LiftsHeadings, Runner
 from nns.build.plan import Job
 
-__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "worker_pool", "start_worker", "run_job"]
+__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "WORKER_DIED", "worker_pool", "start_worker", "run_job"]
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-in-process"
@@ -194,6 +194,11 @@ class InProcessRunner(Runner):
     def __exit__(self, *exc):
         return False
 
+
+#: What is said of a job whose worker process ended under it (a crash in a library, the machine out of memory):
+#: the pool is then broken, and the jobs not yet done are not run.
+WORKER_DIED = ("Arbetsprocessen avslutades oväntat (till exempel av brist på minne eller ett fel i ett bibliotek); "
+               "inget skrevs. Kör igen.")
 
 #: This process's runner, when it is a pool's worker (:func:`start_worker`).
 WORKER: InProcessRunner | None = None
