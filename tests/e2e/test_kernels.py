@@ -76,6 +76,9 @@ EVERY_OUTPUT = [
     'h = display("första", display_id="d1")\nprint("mellan")\nh.update("andra")',
     'from IPython.display import clear_output\nprint("bort")\nclear_output()\nprint("kvar")',
     'print("innan")\nclear_output(wait=True)\nprint("efter")',
+    'andra = display("v1", display_id="d2")',
+    'andra.update("v2")\ndisplay("v3", display_id="d2")',
+    'import numpy as np\ndisplay({"text/plain": "x"}, raw=True, metadata={"tal": np.int64(3), "lista": (1, 2)})',
     "",
     'raise KeyError("tillåtet")',
     'raise ValueError("trasig cell")',
@@ -138,6 +141,8 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
     cells = {cell[0]: cell[1:] for cell in _recorded(tmp_path / "process.ipynb")[0]}
     assert cells['print("a")\nprint("b")'][0] == [{"output_type": "stream", "name": "stdout", "text": "a\nb\n"}]
     assert cells["n * 7"][0][0]["data"] == {"text/plain": "21"}
+    # a display id is the notebook's: a later cell's update and display change the first cell's output too
+    assert cells['andra = display("v1", display_id="d2")'][0][0]["data"] == {"text/plain": "'v3'"}
     assert cells['print("aldrig")'] == ([], False, None)   # the cell after the failing one did not run
     # the worker keeps no history, collects garbage at the kernels' pace and computes on one BLAS thread; the
     # batch's environment is not left in this process

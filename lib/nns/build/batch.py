@@ -129,16 +129,21 @@ def render_all(settings: Settings, formats=None, workers: int | None = None, pro
         bar = tqdm(total=len(scopes), desc="Lokala rapporter", unit="rapport")
     with worker_pool(settings.root, workers, initializer=_init_worker) as pool:
         futures = {pool.submit(_render_one, (settings, scope, formats)): scope for scope in scopes}
-        for f in as_completed(futures):
-            name, out, seconds, error = _outcome(f, futures[f])
-            if error:
-                summary.failed.append((name, error))
-            elif name == COMPARISON_NAME and out:
-                summary.comparison = Path(out)
-            else:
-                summary.done.append((name, out, seconds))
-            if bar is not None:
-                bar.update(1)
+        try:
+            for f in as_completed(futures):
+                name, out, seconds, error = _outcome(f, futures[f])
+                if error:
+                    summary.failed.append((name, error))
+                elif name == COMPARISON_NAME and out:
+                    summary.comparison = Path(out)
+                else:
+                    summary.done.append((name, out, seconds))
+                if bar is not None:
+                    bar.update(1)
+        except BaseException:   # Ctrl-C: the reports not yet started are not started
+            for f in futures:
+                f.cancel()
+            raise
     if bar is not None:
         bar.close()
     summary.seconds = time.perf_counter() - t0

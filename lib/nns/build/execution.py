@@ -70,8 +70,10 @@ def _execute_parallel(todo, workers: int, root: str) -> None:
                 try:
                     done.result()
                 except BrokenProcessPool:
-                    job = futures[done][0]
-                    raise RenderError(WORKER_DIED, where=f"{job.notebook.name} ({job.name})") from None
+                    # which job's worker died the pool does not say: every job not done is named
+                    left = [f"{job.notebook.name} ({job.name})" for f, (job, _) in futures.items()
+                            if not f.done() or f.exception() is not None]
+                    raise RenderError(WORKER_DIED, where="en av " + ", ".join(left)) from None
                 _keep(*futures[done])
         except BaseException:
             for f in futures:

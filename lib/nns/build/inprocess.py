@@ -32,6 +32,7 @@ from ipykernel.ipkernel import IPythonKernel
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
+from jupyter_client.session import json_packer, json_unpacker
 from nbformat import from_dict
 from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
@@ -48,6 +49,12 @@ ENGINE = "nnsreport-in-process"
 SKIP_TAG = "skip-execution"
 
 
+def _as_sent(value):
+    """``value`` as a kernel's message carries it to nbclient: encoded and decoded as jupyter_client's session does
+    (numpy's numbers as Python's, bytes as base64, dates as text, NaN as "nan" with its warning)."""
+    return json_unpacker(json_packer(value))
+
+
 def _output(output_type: str, **fields):
     """An output as nbformat's ``new_output`` makes it, without validating each against the schema (0.5 ms for a
     chart's): papermill validates the whole notebook as it writes it."""
@@ -60,16 +67,18 @@ class _Publisher(DisplayPublisher):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outputs: list = []
-        self.displays: dict[str, list] = {}   # display id → the outputs it shows (update_display)
+        self.displays: dict[str, list] = {}   # display id → the notebook's outputs that show it
         self.clear_before_next = False
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        data, metadata = _as_sent(data), _as_sent(metadata or {})
         display_id = (transient or {}).get("display_id")
-        if update:
+        if display_id:   # as nbclient: every output of the notebook with this id shows the latest
             for out in self.displays.get(display_id, []):
-                out["data"], out["metadata"] = data, metadata or {}
+                out["data"], out["metadata"] = data, metadata
+        if update:
             return
-        out = _output("display_data", data=data, metadata=metadata or {})
+        out = _output("display_data", data=data, metadata=metadata)
         self.append(out)
         if display_id:
             self.displays.setdefault(display_id, []).append(out)
@@ -94,7 +103,7 @@ class _ResultHook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None):
-        self.shell.display_pub.append(_output("execute_result", data=format_dict, metadata=md_dict or {},
+        self.shell.display_pub.append(_output("execute_result", data=_as_sent(format_dict), metadata=_as_sent(md_dict or {}),
                                                  execution_count=self.prompt_count))
 
     def finish_displayhook(self):
@@ -102,10 +111,15 @@ class _ResultHook(DisplayHook):
 
 
 class _Stream(io.TextIOBase):
-    """stdout or stderr during a cell: text into a stream output, consecutive writes into one."""
+    """stdout or stderr during a cell: text into a stream output, consecutive writes of one stream into one (a
+    kernel groups them by time instead: what it sends each 0.2 s or at a display, so the grouping may differ)."""
 
     def __init__(self, name: str, publisher: _Publisher):
         self.name, self.publisher = name, publisher
+
+    @property
+    def encoding(self) -> str:
+        return "UTF-8"   # as a kernel's streams
 
     def writable(self) -> bool:
         return True
@@ -141,7 +155,7 @@ def shell() -> _Shell:
 def _execute(sh: _Shell, cell) -> bool:
     """Run one code cell; its outputs and execution count as nbclient would record them. False if it raised."""
     pub = sh.display_pub
-    pub.outputs, pub.displays, pub.clear_before_next = [], {}, False
+    pub.outputs, pub.clear_before_next = [], False
     with contextlib.redirect_stdout(_Stream("stdout", pub)), contextlib.redirect_stderr(_Stream("stderr", pub)):
         result = sh.run_cell(cell.source, store_history=True)
     cell.outputs = pub.outputs
@@ -155,6 +169,7 @@ class InProcessEngine(LiftsHeadings, Engine):
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
         sh = shell()
+        sh.display_pub.displays = {}
         nb_man.nb.metadata["language_info"] = dict(IPythonKernel.language_info)   # as a kernel reports it
         for index, cell in enumerate(nb_man.nb.cells):
             try:

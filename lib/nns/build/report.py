@@ -66,16 +66,10 @@ def source_date(scope: Scope) -> datetime:
     return datetime(scope.year + 1, 1, 1, tzinfo=UTC)
 
 
-def notebook_runner(root: Path, in_process: bool = False):
-    """A runner of notebooks, a context manager: :class:`nns.build.kernels.NotebookRunner` holds one kernel;
-    with ``in_process``, :class:`nns.build.inprocess.InProcessRunner` executes in this process's IPython shell
-    (for a process that does nothing else, as a batch worker)."""
+def notebook_runner(root: Path):
+    """A :class:`nns.build.kernels.NotebookRunner` (a context manager holding one kernel)."""
     # papermill, nbclient and jupyter_client take ~0.3 s to import; a rebuild that finds every
     # notebook in the cache never needs them (measured with python -X importtime)
-    if in_process:
-        from nns.build.inprocess import InProcessRunner  # noqa: PLC0415
-
-        return InProcessRunner(root)
     from nns.build.kernels import NotebookRunner  # noqa: PLC0415
 
     return NotebookRunner(root)

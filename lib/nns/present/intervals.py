@@ -82,7 +82,7 @@ def _line_of(ax, xs: list[float], ys: list[float]):
 
 def _bands(ax, data: pd.DataFrame) -> None:
     """A band around each of the förbund's (or the nation's) lines, in its colour, and the value axis widened to
-    hold them. On lists, a series' points in the order of their year (a stable sort, as pandas' for so few)."""
+    hold them. On lists: a series' points in the order of their year (a series has one point a year)."""
     series: dict = {}
     for row, col, value, lower, upper, riket in data[["row", "col", "value", "lower", "upper", "riket"]].itertuples(
             index=False, name=None):
