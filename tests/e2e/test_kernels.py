@@ -1,4 +1,4 @@
-"""Executing a build's notebooks: over worker processes, each in its own shell; in a kernel (nns.build.execution)."""
+"""Executing notebooks: a build's in kernels (nns.build.execution), the batch's workers' in their own shells."""
 from __future__ import annotations
 
 import os
@@ -35,7 +35,7 @@ def test_two_kernels_run_every_job_once_and_write_each_notebook_whole(tmp_path):
         text, pid = nb.cells[-1].outputs[0]["text"].split()
         assert int(text) == 2 * i and cached.read_bytes() == job.output.read_bytes()
         pids.add(pid)
-    assert 1 <= len(pids) <= 2   # at most two worker processes (one that starts first may take them all)
+    assert 1 <= len(pids) <= 2   # at most one kernel per worker (a kernel that starts first may take them all)
     assert not list((tmp_path / "ut").glob(".*"))   # no temporary file left
 
 
@@ -148,21 +148,6 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
     # batch's environment is not left in this process
     assert state == (GC_THRESHOLD, ONE_BLAS_THREAD["OPENBLAS_NUM_THREADS"], False)
     assert dict(os.environ) == before
-
-
-def test_a_worker_that_dies_under_a_notebook_is_named_and_nothing_is_cached(tmp_path):
-    """A worker process that ends under a notebook (a crash in a library, the machine out of memory) breaks the
-    pool: the build says so in Swedish, naming the notebook, and leaves no cache entry or temporary file."""
-    good = _notebook(tmp_path / "bra.ipynb", "x = n")
-    dying = _notebook(tmp_path / "dor.ipynb", "import os\nos._exit(3)")
-    (tmp_path / "cache").mkdir()
-    todo = [(Job(dying, tmp_path / "ut" / "dor.ipynb", {"n": 1}), tmp_path / "cache" / "dor.ipynb"),
-            (Job(good, tmp_path / "ut" / "bra.ipynb", {"n": 1}), tmp_path / "cache" / "bra.ipynb")]
-    with pytest.raises(RenderError) as exc:
-        run_jobs(todo, str(ROOT), workers=2)
-    assert "Arbetsprocessen avslutades oväntat" in str(exc.value) and "dor.ipynb" in str(exc.value)
-    assert not (tmp_path / "cache" / "dor.ipynb").exists()
-    assert not list((tmp_path / "ut").glob(".*"))
 
 
 def test_a_batch_reports_each_report_its_dead_worker_did_not_build():

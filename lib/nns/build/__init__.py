@@ -4,8 +4,8 @@
 * :mod:`~nns.build.plan` — which notebooks to execute, with which parameters, into which folders;
 * :mod:`~nns.build.cache` — what an executed notebook and a render depend on;
 * :mod:`~nns.build.kernels` — executing notebooks in long-lived kernels;
-* :mod:`~nns.build.inprocess` — executing notebooks in a worker process's own IPython shell, and the pool of workers;
-* :mod:`~nns.build.execution` — a build's notebooks over the workers, or in a kernel, into the cache;
+* :mod:`~nns.build.inprocess` — executing notebooks in a batch worker's own IPython shell, and the pool of workers;
+* :mod:`~nns.build.execution` — a build's notebooks in kernels (or a runner it is given), into the cache;
 * :mod:`~nns.build.collect` — figures.csv, tables/*.csv and commentary from the executed notebooks;
 * :mod:`~nns.build.manifest` — manifest.json;
 * :mod:`~nns.build.outputs` — resultat.xlsx, presentation.pptx and the short version beside the report;

@@ -1,21 +1,23 @@
-"""Executing a build's notebooks: in a runner it is given, in a new kernel, or over several worker processes.
+"""Executing a build's notebooks: in a runner it is given (a batch worker's), in a new kernel, or in several.
 
-A build of one report executes its notebooks over ``workers`` processes at once
-(:func:`nns.build.inprocess.worker_pool`), each executing one notebook at a time in its own IPython shell,
-longest first. One notebook alone, or a build with one worker, runs in a Jupyter kernel
-(:class:`nns.build.kernels.NotebookRunner`). Each executed notebook is copied into the cache whole, as its
-job ends.
+A build of one report executes its notebooks in ``workers`` Jupyter kernels at once, driven by threads of this
+process, longest first; one notebook alone, or one worker, in one kernel. Each executed notebook is copied into
+the cache whole, as its job ends.
+
+Not in worker processes of its own, as the batch's (:mod:`nns.build.inprocess`): a build of one report renders in
+this process after its notebooks, and with worker processes started in its process group, Ctrl-C during that
+render was sometimes lost (the build finished instead of stopping: tests/e2e/test_interrupted_renders.py, 2 of
+4 runs under load). Kernels have sessions of their own.
 """
 from __future__ import annotations
 
-from concurrent.futures import as_completed
-from concurrent.futures.process import BrokenProcessPool
+import queue
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from nns.build.inprocess import WORKER_DIED, run_job, worker_pool
 from nns.build.kernels import NotebookRunner, Runner
 from nns.build.plan import Job
-from nns.errors import RenderError
 from nns.fsio import write_atomic
 
 __all__ = ["run_jobs"]
@@ -44,7 +46,7 @@ def _keep(job: Job, cached: Path) -> None:
 
 
 def _expected_cost(item) -> int:
-    """How long a job is expected to take, for the queue's order (longest first, so that the workers finish
+    """How long a job is expected to take, for the queue's order (longest first, so that the kernels finish
     together): the size of the notebook its last run executed (its charts and tables), 0 for a first run."""
     job, _ = item
     try:
@@ -54,28 +56,32 @@ def _expected_cost(item) -> int:
 
 
 def _execute_parallel(todo, workers: int, root: str) -> None:
-    """Run the jobs in ``workers`` processes at once, each executing one notebook at a time in its own IPython
-    shell (:mod:`nns.build.inprocess`); a worker that finishes early takes the next job (the national report's
-    first notebooks cost the most).
+    """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
 
-    Processes, not kernels driven by threads of this process: a kernel computes what a worker does, and then
-    every output it displays is also encoded, sent, decoded and validated again here (measured: about a tenth
-    of a cold build's notebooks). The first failure cancels the jobs not yet started; those running end first.
+    Each thread starts one kernel and takes the next job from a shared queue until none is left, so a kernel
+    that finishes early takes more (the national report's first notebooks cost the most). Threads, not
+    processes: the kernels do the work, and a driving process would import papermill and the package again
+    (about a second of a cold build). The first failure stops the others after their current notebook.
     """
-    items = sorted(todo, key=_expected_cost, reverse=True)
-    with worker_pool(root, min(workers, len(items))) as pool:
-        futures = {pool.submit(run_job, job): (job, cached) for job, cached in items}
-        try:
-            for done in as_completed(futures):
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    for item in sorted(todo, key=_expected_cost, reverse=True):
+        jobs.put(item)
+    stop = threading.Event()
+
+    def drive() -> None:
+        with NotebookRunner(Path(root)) as runner:
+            while not stop.is_set():
                 try:
-                    done.result()
-                except BrokenProcessPool:
-                    # which job's worker died the pool does not say: every job not done is named
-                    left = [f"{job.notebook.name} ({job.name})" for f, (job, _) in futures.items()
-                            if not f.done() or f.exception() is not None]
-                    raise RenderError(WORKER_DIED, where="en av " + ", ".join(left)) from None
-                _keep(*futures[done])
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+                    item = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                _run_chunk([item], runner)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nnskernel") as pool:
+        futures = [pool.submit(drive) for _ in range(min(workers, len(todo)))]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        finally:
+            stop.set()
+        for f in futures:
+            f.result()

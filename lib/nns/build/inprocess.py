@@ -14,8 +14,7 @@ notebook and raises :class:`papermill.PapermillExecutionError` for a cell that f
 What a kernel does and this engine does not: output written to the process's file descriptors by C code
 (not ``sys.stdout``) is not captured, and a crash in a notebook ends the worker, not a kernel.
 
-:func:`worker_pool` starts such processes: the batch's (one förbund's report at a time each) and a build's
-(one notebook at a time each, :mod:`nns.build.execution`).
+:func:`worker_pool` starts such processes, the batch's (one förbund's report at a time each).
 """
 from __future__ import annotations
 
@@ -38,9 +37,8 @@ from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
 from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, LiftsHeadings, Runner
-from nns.build.plan import Job
 
-__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "WORKER_DIED", "worker_pool", "start_worker", "run_job"]
+__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "WORKER_DIED", "worker_pool", "start_worker"]
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-in-process"
@@ -210,8 +208,8 @@ class InProcessRunner(Runner):
         return False
 
 
-#: What is said of a job whose worker process ended under it (a crash in a library, the machine out of memory):
-#: the pool is then broken, and the jobs not yet done are not run.
+#: What is said of a report whose worker process ended under it (a crash in a library, the machine out of
+#: memory): the pool is then broken, and the reports not yet done are not built.
 WORKER_DIED = ("Arbetsprocessen avslutades oväntat (till exempel av brist på minne eller ett fel i ett bibliotek); "
                "inget skrevs. Kör igen.")
 
@@ -225,11 +223,6 @@ def start_worker(root: str) -> InProcessRunner:
     WORKER = InProcessRunner(Path(root)).__enter__()
     atexit.register(WORKER.__exit__, None, None, None)
     return WORKER
-
-
-def run_job(job: Job) -> None:
-    """Execute one notebook in this worker (:func:`start_worker`)."""
-    WORKER.run(job)
 
 
 @contextlib.contextmanager
