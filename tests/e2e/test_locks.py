@@ -17,6 +17,7 @@ from nns.build.report import BUILD_LOCK
 from nns.cli import main as cli
 from nns.config import Scope
 from nns.errors import LockedError
+from nns.fsio import lock_holder
 from nns.registration.ingest import ingest, lock_file
 
 
@@ -34,7 +35,9 @@ def test_a_second_ingest_while_one_runs_fails_at_once_and_the_layer_is_right(tmp
 
     first = start(cfg, "ingest", "--year", "2022")
     try:
-        wait_until(lambda: lock_held(lock), first, what="the first ingest took its lock")
+        # held and named: the holder writes its name just after taking the lock, and a stop between the two would
+        # leave the second run to say "okänd process"
+        wait_until(lambda: lock_held(lock) and lock_holder(lock), first, what="the first ingest took its lock")
         os.kill(first.pid, signal.SIGSTOP)
         code = cli(["--config", str(cfg), "ingest", "--year", "2022"])
         err = capsys.readouterr().err
@@ -62,7 +65,7 @@ def test_a_second_build_of_the_same_report_fails_at_once_and_the_first_publishes
 
     first = start(cfg, "render", "--format", "html")
     try:
-        wait_until(lambda: lock_held(lock), first, what="the first build took its lock")
+        wait_until(lambda: lock_held(lock) and lock_holder(lock), first, what="the first build took its lock")
         os.kill(first.pid, signal.SIGSTOP)
         before = snapshot(out)
         code = cli(["--config", str(cfg), "render", "--format", "html"])
