@@ -8,7 +8,6 @@ when every förbund is. An index page links every report.
 """
 from __future__ import annotations
 
-import gc
 import html
 import logging
 import os
@@ -24,7 +23,6 @@ from tqdm import tqdm
 import nnsreport as nr
 from nns import layer
 from nns.build.inprocess import WORKER_DIED, start_worker, worker_pool
-from nns.build.kernels import GC_THRESHOLD
 from nns.build.outputs import SHORT, SLIDES, WORKBOOK
 from nns.build.plan import COMPARISON_FOLDER
 from nns.build.report import build_report
@@ -66,8 +64,6 @@ def _init_worker(root: str) -> None:
     worker only executes and renders; see nns.build.inprocess)."""
     global _RUNNER
     logging.basicConfig(level=logging.WARNING)
-    # the worker computes every förbund's notebooks: as in the kernels, fewer collections of what it holds
-    gc.set_threshold(*GC_THRESHOLD)
     _RUNNER = start_worker(root)
 
 

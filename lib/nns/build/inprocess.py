@@ -213,16 +213,12 @@ class InProcessRunner(Runner):
 WORKER_DIED = ("Arbetsprocessen avslutades oväntat (till exempel av brist på minne eller ett fel i ett bibliotek); "
                "inget skrevs. Kör igen.")
 
-#: This process's runner, when it is a pool's worker (:func:`start_worker`).
-WORKER: InProcessRunner | None = None
-
 
 def start_worker(root: str) -> InProcessRunner:
     """Make this process a worker that executes notebooks, once: its runner, kept until the process ends."""
-    global WORKER
-    WORKER = InProcessRunner(Path(root)).__enter__()
-    atexit.register(WORKER.__exit__, None, None, None)
-    return WORKER
+    runner = InProcessRunner(Path(root)).__enter__()
+    atexit.register(runner.__exit__, None, None, None)
+    return runner
 
 
 @contextlib.contextmanager
