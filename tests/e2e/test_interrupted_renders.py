@@ -226,10 +226,21 @@ def test_a_typst_failure_leaves_the_previous_report_and_its_input_in_the_build_f
     first = build_report(settings, Scope(2022, "Jämtland"), ("html",), workers=2)
     before = snapshot(first.out_dir)
 
-    def fail(*args, **kwargs):
-        raise RuntimeError("error: unexpected argument (simulated)")
+    real = typst.Compiler
 
-    monkeypatch.setattr(typst, "compile", fail)
+    class Failing:
+        """Typst that measures the layout and then fails to write the PDF."""
+
+        def __init__(self, source, **options):
+            self.compiler = real(source, **options)
+
+        def query(self, *args, **kwargs):
+            return self.compiler.query(*args, **kwargs)
+
+        def compile(self, *args, **kwargs):
+            raise RuntimeError("error: unexpected argument (simulated)")
+
+    monkeypatch.setattr(typst, "Compiler", Failing)
     with pytest.raises(RenderError) as exc:
         build_report(settings, Scope(2022, "Jämtland"), ("html", "pdf"), workers=2)
     kept = build_root(settings, Scope(2022, "Jämtland")) / "rapport.failed.typ"

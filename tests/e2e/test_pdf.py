@@ -99,26 +99,41 @@ def test_each_layout_round_changes_a_file_and_not_typsts_inputs(national, monkey
     """The widths a round tries reach Typst through a file at a path that stays the same: Typst's inputs are
     the same in every round and in the final compile, so it lays out again only what the changed widths move
     (a changed input makes it lay out the whole document again). The national report needs more than one
-    round, and its last widths are the layout the PDF and ``quarto render`` get."""
+    round, and its last widths are the layout the PDF and ``quarto render`` get. One Typst compiler does every
+    round and the PDF."""
     settings = hermetic(national.out_dir.parents[1])   # <base>/2022/riket
     scope = Scope(2022)
     calls = []
+    real = pdf.typst.Compiler
 
-    def spy(name, real):
-        def call(source, *args, **kwargs):
-            tried = json.loads((Path(source).parent / pdf.SCALES_FILE).read_text(encoding="utf-8"))
-            calls.append((name, kwargs.get("sys_inputs"), tried))
-            return real(source, *args, **kwargs)
-        return call
+    class Spy:
+        """A Typst compiler that records each call: its name, the compiler's inputs and the widths' file then."""
 
-    monkeypatch.setattr(pdf.typst, "query", spy("query", pdf.typst.query))
-    monkeypatch.setattr(pdf.typst, "compile", spy("compile", pdf.typst.compile))
+        def __init__(self, source, **options):
+            self.source, self.inputs, self.compiler = Path(source), options.get("sys_inputs"), real(source, **options)
+            calls.append(("new", self.inputs, None))
+
+        def _record(self, name):
+            tried = json.loads((self.source.parent / pdf.SCALES_FILE).read_text(encoding="utf-8"))
+            calls.append((name, self.inputs, tried))
+
+        def query(self, *args, **kwargs):
+            self._record("query")
+            return self.compiler.query(*args, **kwargs)
+
+        def compile(self, *args, **kwargs):
+            self._record("compile")
+            return self.compiler.compile(*args, **kwargs)
+
+    monkeypatch.setattr(pdf.typst, "Compiler", Spy)
     layout: dict = {}
     values = variables(Context(layer.load_aggregated(settings), scope, settings))
     render_book(Path(settings.root), scope, build_root(settings, scope), tmp_path, ("pdf",), values,
                 source_date(scope), layout=layout)
     names = [name for name, _, _ in calls]
-    assert names[-1] == "compile" and names.count("query") >= 2
+    # one compiler (it finds the fonts once) for every round and the PDF
+    assert names[0] == "new" and names.count("new") == 1 and names[-1] == "compile" and names.count("query") >= 2
+    calls = calls[1:]
     assert all(inputs == {"nns-skalor-fil": f"/{pdf.SCALES_FILE}"} for _, inputs, _ in calls), calls
     assert calls[0][2] == {} and calls[-2][2] == calls[-1][2] == layout != {}
     assert (tmp_path / "rapport.pdf").read_bytes() == (national.out_dir / "rapport.pdf").read_bytes()

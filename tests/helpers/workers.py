@@ -22,7 +22,9 @@ def execute_in_worker(notebook: str, output: str, parameters: dict) -> str:
 
 
 def worker_state() -> tuple:
-    """The worker's garbage collector pace, its BLAS threads' setting and whether its shell keeps history."""
+    """The worker's garbage collector pace, its BLAS threads' setting, whether its shell keeps history and how
+    many objects it keeps out of the collector's sight (frozen)."""
     from nns.build.inprocess import shell  # noqa: PLC0415
 
-    return gc.get_threshold(), os.environ.get("OPENBLAS_NUM_THREADS"), shell().history_manager.enabled
+    return (gc.get_threshold(), os.environ.get("OPENBLAS_NUM_THREADS"), shell().history_manager.enabled,
+            gc.get_freeze_count())

@@ -218,6 +218,10 @@ def start_worker(root: str) -> InProcessRunner:
     """Make this process a worker that executes notebooks, once: its runner, kept until the process ends."""
     runner = InProcessRunner(Path(root)).__enter__()
     atexit.register(runner.__exit__, None, None, None)
+    # what the worker has loaded (the libraries, their modules and caches) lives as long as it does: out of the
+    # garbage collector's sight, so that a collection of the oldest generation walks only the reports' objects
+    # (measured: 0.036 s of such collections per report, none after)
+    gc.freeze()
     return runner
 
 
