@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from helpers.data import SESSION_DIR, hermetic
-from nns import layer
+from nns import interrupt, layer
 from nns.build.report import build_report
 from nns.config import Scope
 from nns.instrument import load_instrument
@@ -55,3 +57,29 @@ def make_agg(tmp_path, instrument, settings):
         write_layer(aggregate(instrument, registrations), d)
         return layer.load_aggregated(settings, d)
     return _make
+
+
+@pytest.fixture
+def swallowed_ctrl_c():
+    """Ctrl-C as the command line handles it (:func:`nns.interrupt.handle_interrupts`), and a function that
+    presses it in code that swallows the KeyboardInterrupt, as a C extension may for an exception raised in code it
+    called back (nns.interrupt). The test run's own handling of SIGINT is restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled in the main thread")
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def press_and_swallow() -> bool:
+        try:
+            signal.raise_signal(signal.SIGINT)
+            sum(range(10))   # the handler runs here, at the latest
+        except KeyboardInterrupt:
+            return True
+        return False
+
+    try:
+        assert interrupt.handle_interrupts()
+        yield press_and_swallow
+    finally:
+        signal.signal(signal.SIGINT, before)
+        interrupt._PRESSED.clear()

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from nns import interrupt
 from nns.config import FORMATS, RIKET, Scope, Settings, check_settings, load_settings
 from nns.errors import NNSError, RegistrationError
 
@@ -441,8 +442,11 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     for noisy in ("papermill", "traitlets", "nbclient", "matplotlib", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    interrupt.handle_interrupts()
     try:
-        return args.func(args)
+        code = args.func(args)
+        interrupt.check()   # Ctrl-C that a library swallowed: the run still stops as interrupted
+        return code
     except RegistrationError as exc:
         for p in exc.problems:
             print(str(p), file=sys.stderr)

@@ -117,6 +117,25 @@ def test_crash_while_writing_leaves_the_old_files(small_tree, instrument, monkey
     assert layer_bytes(out) == before
 
 
+def test_ctrl_c_that_a_library_swallows_while_writing_replaces_nothing(small_tree, instrument, monkeypatch,
+                                                                       swallowed_ctrl_c):
+    """The layer's files are written by pandas; a Ctrl-C it swallowed (nns.interrupt) still stops the ingest
+    before a file is replaced."""
+    reg, out = small_tree
+    before, names = layer_bytes(out), sorted(p.name for p in out.iterdir())
+    real_stage = aggregate_mod.stage
+
+    def swallowing_stage(directory, name, data):
+        swallowed_ctrl_c()
+        return real_stage(directory, name, data)
+
+    monkeypatch.setattr(aggregate_mod, "stage", swallowing_stage)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(reg, out, instrument)
+    assert layer_bytes(out) == before
+    assert sorted(p.name for p in out.iterdir()) == names   # and no temporary file is left
+
+
 def test_clean_ingest_replaces_all_files_and_leaves_no_temporaries(small_tree, instrument):
     reg, out = small_tree
     before = layer_bytes(out)

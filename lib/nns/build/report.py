@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nns import layer
+from nns import interrupt, layer
 from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
 from nns.build.manifest import manifest_data, manifest_text, write_manifest
@@ -204,6 +204,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
             others.result()
         write_manifest(settings, scope, jobs, staging, formats)
         write_atomic(staging / RENDER_KEY, key.encode())
+        interrupt.check()   # Ctrl-C pressed during the build is not published, even if a library swallowed it
         publish(staging, out)
     t3 = time.perf_counter()
     result = BuildResult(out, targets, figures=n, scope=scope)

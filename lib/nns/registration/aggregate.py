@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nns import interrupt
 from nns.errors import WriteError
 from nns.fsio import fsync_dir, hard_link_backup, stage, unlink_quietly, write_error
 from nns.instrument import Instrument
@@ -142,6 +143,7 @@ def write_layer(layer: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Pat
             raise write_error(exc.__cause__, exc.where, UNCHANGED_LAYER) from exc.__cause__
         except OSError as exc:
             raise write_error(exc, out, UNCHANGED_LAYER) from exc
+        interrupt.check()   # Ctrl-C pressed while the layer was written replaces nothing (nns.interrupt)
         _replace_all(staged, backups, out)
         fsync_dir(out)
     finally:
