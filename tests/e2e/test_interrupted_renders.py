@@ -27,8 +27,8 @@ import typst
 from helpers.data import hermetic, settings_file
 from helpers.registration import BASE, LAYER, layer_bytes, mutate_xlsx
 from helpers.runs import kill, nnsreport, snapshot, start, wait_until, whole
-from nns.build.plan import NOTEBOOK_DIRS, build_root
 from nns.build import report as report_mod
+from nns.build.plan import NOTEBOOK_DIRS, build_root
 from nns.build.report import build_report
 from nns.cli import main as cli
 from nns.config import ROOT, Scope
