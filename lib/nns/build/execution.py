@@ -4,10 +4,12 @@ A build of one report executes its notebooks in ``workers`` Jupyter kernels at o
 process, longest first; one notebook alone, or one worker, in one kernel. Each executed notebook is copied into
 the cache whole, as its job ends.
 
-Not in worker processes of its own, as the batch's (:mod:`nns.build.inprocess`): a build of one report renders in
-this process after its notebooks, and with worker processes started in its process group, Ctrl-C during that
-render was sometimes lost (the build finished instead of stopping: tests/e2e/test_interrupted_renders.py, 2 of
-4 runs under load). Kernels have sessions of their own.
+Not in worker processes of its own, as the batch's (:mod:`nns.build.inprocess`): with worker processes started in
+its process group, Ctrl-C during the render after the notebooks was lost more often (the build finished instead of
+stopping: tests/e2e/test_interrupted_renders.py, 2 of 4 runs under load). The cause was found later: a library
+can clear a KeyboardInterrupt raised in code it calls back, and :mod:`nns.interrupt` now stops the build before it
+publishes whatever became of it; the workers may come back here, measured again. Kernels have sessions of their
+own.
 """
 from __future__ import annotations
 
