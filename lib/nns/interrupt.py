@@ -27,12 +27,13 @@ def _on_sigint(signum, frame) -> None:
 def handle_interrupts() -> bool:
     """Record Ctrl-C as well as raising KeyboardInterrupt; True when done.
 
-    Only in the main thread and only where Python's own handler is in place: a run started with Ctrl-C ignored
-    (in the background of a shell without job control) keeps ignoring it.
+    Only in the main thread and only where Python's own handler (or this one, from an earlier run in the same
+    process) is in place: a run started with Ctrl-C ignored (in the background of a shell without job control)
+    keeps ignoring it. Each run starts with nothing pressed.
     """
     if threading.current_thread() is not threading.main_thread():
         return False
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if signal.getsignal(signal.SIGINT) not in (signal.default_int_handler, _on_sigint):
         return False
     _PRESSED.clear()
     signal.signal(signal.SIGINT, _on_sigint)

@@ -35,3 +35,10 @@ def test_a_run_that_ignores_ctrl_c_keeps_ignoring_it():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_a_second_run_in_the_same_process_starts_with_nothing_pressed(swallowed_ctrl_c):
+    assert swallowed_ctrl_c() and interrupt.interrupted()
+    assert interrupt.handle_interrupts()   # this handler is in place already: taken as Python's own
+    assert not interrupt.interrupted()
+    interrupt.check()
