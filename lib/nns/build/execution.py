@@ -26,7 +26,7 @@ __all__ = ["run_jobs"]
 
 
 def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = None, workers: int = 1) -> None:
-    """Execute (job, cache entry) pairs: in ``runner``, over ``workers`` processes, or in a new kernel."""
+    """Execute (job, cache entry) pairs: in ``runner``, in ``workers`` kernels at once, or in a new kernel."""
     if runner is not None:
         _run_chunk(todo, runner)
     elif workers > 1 and len(todo) > 1:

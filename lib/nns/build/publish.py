@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from nns import interrupt
 from nns.fsio import exchange_dirs, file_hash, fsync_dir, fsync_tree
 
 __all__ = ["NOT_OUTPUTS", "output_hashes", "RENDER_KEY", "staging_dir", "aside_dir", "leftovers", "recover", "staged", "publish", "verify"]
@@ -105,7 +106,9 @@ def staged(target: Path) -> Iterator[Path]:
 
 
 def publish(staging: Path, target: Path) -> None:
-    """Put the complete folder ``staging`` in ``target``'s place in one step (see the module's description)."""
+    """Put the complete folder ``staging`` in ``target``'s place in one step (see the module's description).
+    Not after Ctrl-C, even one a library swallowed (:func:`nns.interrupt.check` raises KeyboardInterrupt)."""
+    interrupt.check()
     fsync_tree(staging)
     if not target.exists():
         os.rename(staging, target)

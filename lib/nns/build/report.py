@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nns import interrupt, layer
+from nns import layer
 from nns.build.cache import inputs_fingerprint, job_key, render_key
 from nns.build.collect import collect, collect_texts, write_figures, write_texts
 from nns.build.manifest import manifest_data, manifest_text, write_manifest
@@ -40,7 +40,7 @@ from nns.spec.context import Context
 logger = logging.getLogger(__name__)
 
 __all__ = ["BuildResult", "build_report", "build_lock", "BUILD_LOCK", "describe", "source_date", "prepare_notebooks",
-           "execute", "notebook_runner"]
+           "execute"]
 
 #: The build lock's file name in a report's build folder.
 BUILD_LOCK = ".build.lock"
@@ -66,15 +66,6 @@ def source_date(scope: Scope) -> datetime:
     return datetime(scope.year + 1, 1, 1, tzinfo=UTC)
 
 
-def notebook_runner(root: Path):
-    """A :class:`nns.build.kernels.NotebookRunner` (a context manager holding one kernel)."""
-    # papermill, nbclient and jupyter_client take ~0.3 s to import; a rebuild that finds every
-    # notebook in the cache never needs them (measured with python -X importtime)
-    from nns.build.kernels import NotebookRunner  # noqa: PLC0415
-
-    return NotebookRunner(root)
-
-
 def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, meanwhile=None) -> dict:
     """Execute the jobs that are not cached; returns timing and cache statistics.
 
@@ -97,7 +88,9 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
     t = time.perf_counter()
     beside = None
     if todo:
-        from nns.build.execution import run_jobs  # noqa: PLC0415 (see notebook_runner)
+        # papermill, nbclient and jupyter_client take ~0.3 s to import; a rebuild that finds every notebook in the
+        # cache never needs them (measured with python -X importtime)
+        from nns.build.execution import run_jobs  # noqa: PLC0415
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsmeanwhile") as side:
             beside = side.submit(meanwhile) if meanwhile is not None else None
@@ -164,7 +157,7 @@ def build_report(settings: Settings, scope: Scope, formats=None, runner=None, wo
 def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
     jobs = plan(settings, scope, agg.instrument)
     ctx = Context(agg, scope, settings)
-    # the report's computed sentences (the render needs them) while this build's workers start: in a new process
+    # the report's computed sentences (the render needs them) while this build's kernels start: in a new process
     # they cost about a second (the year's disclosure control, the comparisons), which this process would
     # otherwise spend after the notebooks. Not beside a runner it is given (the batch's): its notebooks run in
     # this process, and the thread would take the interpreter from them (with a kernel: 0.9 s slower per förbund)
@@ -204,7 +197,6 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
             others.result()
         write_manifest(settings, scope, jobs, staging, formats)
         write_atomic(staging / RENDER_KEY, key.encode())
-        interrupt.check()   # Ctrl-C pressed during the build is not published, even if a library swallowed it
         publish(staging, out)
     t3 = time.perf_counter()
     result = BuildResult(out, targets, figures=n, scope=scope)
