@@ -11,18 +11,21 @@ and the ratio of medians, so that a burst of load on a shared machine hits both 
 * unchanged rebuild: `nnsreport render` again with nothing changed (a new process), median of the rounds;
 * comparison cold: the comparison between förbund, empty cache (once);
 * batch: every förbund's local report and the comparison with every output (`--all-forbund`), once, with the
-  peak memory of the whole process tree (the parent, its workers and their kernels, sampled).
+  peak memory of the whole process tree (the parent, its workers and their kernels, sampled) and the CPU time of
+  the whole tree (user and system, the workers' and the pandoc runs' included): on the two cores, a batch whose
+  CPU is twice its time was short of CPU, not of parallel work.
 
 Every kernel of the bench keeps its IPython files (the naive build's history database) in a folder of the bench's
 own, so that the timings do not depend on what earlier runs left in ``~/.ipython``.
 
 A benchmark, not a test: it prints timings and the line
-`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s, batch: B s (37 reports), peak memory: M MB`.
+`national cold: X s, naive: Y s, ratio: Z, unchanged rebuild: W s, comparison cold: V s, batch: B s (36 local reports + comparison, CPU C s), peak memory: M MB`.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -118,21 +121,28 @@ class PeakMemory:
         self._thread.join()
 
 
-def batch(year: int) -> tuple[float, int, float]:
-    """Every förbund's report and the comparison, with every output: (seconds, local reports, peak MB)."""
-    t = time.perf_counter()
+def children_cpu() -> float:
+    """The user and system CPU seconds of this process's ended and waited-for children, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def batch(year: int) -> tuple[float, int, float, float]:
+    """Every förbund's report and the comparison, with every output: (seconds, local reports, peak MB, CPU
+    seconds of the whole process tree)."""
+    t, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.Popen([NNSREPORT, "-q", "render", "--year", str(year), "--all-forbund", "--workers", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with PeakMemory(proc.pid) as memory:
         out, err = proc.communicate()
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, children_cpu() - cpu
     if proc.returncode != 0:
         print(out[-2000:], err[-2000:])
     folders = [p.parent for p in (ROOT / "_output" / str(year)).glob("*/rapport.pdf")
                if p.parent.name not in ("riket", "jamforelse")]
     complete = [f for f in folders if all((f / n).exists() for n in (
         "rapport.html", "figures.csv", "resultat.xlsx", "presentation.pptx", "kortversion.pdf", "kortversion.html"))]
-    return elapsed, len(complete), memory.peak / 2**20
+    return elapsed, len(complete), memory.peak / 2**20, cpu
 
 
 def _median(values: list[float]) -> float:
@@ -174,10 +184,12 @@ def main(argv=None):
             # cold as the national build is: no executed notebook, no kept disclosure control
             shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
             shutil.rmtree(settings.path("cache_dir") / SUPPRESSION_STORE, ignore_errors=True)
-            b, count, peak = batch(args.year)
+            b, count, peak, cpu = batch(args.year)
             print(f"batch: {count} local reports with every output and the comparison in {b:.1f} s, "
-                  f"{b / max(count, 1):.2f} s per report; peak memory {peak:.0f} MB", flush=True)
-            tail = f", batch: {b:.1f} s ({count} local reports + comparison), peak memory: {peak:.0f} MB"
+                  f"{b / max(count, 1):.2f} s per report; CPU {cpu:.0f} s ({cpu / b:.2f} cores busy, "
+                  f"{cpu / (count + 1):.2f} s per report); peak memory {peak:.0f} MB", flush=True)
+            tail = (f", batch: {b:.1f} s ({count} local reports + comparison, CPU {cpu:.0f} s), "
+                    f"peak memory: {peak:.0f} MB")
         print(f"national cold: {c:.1f} s, naive: {n:.1f} s, ratio: {c / n:.3f}, unchanged rebuild: {w:.2f} s, "
               f"comparison cold: {j:.1f} s{tail} (medians of {args.rounds} alternating rounds)")
     finally:
