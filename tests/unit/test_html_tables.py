@@ -209,8 +209,8 @@ def test_a_chart_shown_again_is_drawn_once_and_shown_the_same_and_a_changed_one_
     colours = survey_colours(ctx.ins)
     spec = next(s for s in parts.all_specs(ctx) if isinstance(s, ChartSpec) and s.kind == "line" and len(s.cells))
     drawn, shown = [], []
-    draw = draw_charts.draw
-    monkeypatch.setattr(draw_charts, "draw", lambda spec, colours: drawn.append(spec.number) or draw(spec, colours))
+    draw = draw_charts.svg_of
+    monkeypatch.setattr(draw_charts, "svg_of", lambda spec, colours: drawn.append(spec.number) or draw(spec, colours))
     monkeypatch.setattr(nb, "_display", lambda data, meta=None: shown.append((data, meta)))
     monkeypatch.setattr(nb, "_SHOWN", type(nb._SHOWN)())
     nb.show_chart(spec, colours)

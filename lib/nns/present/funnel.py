@@ -13,7 +13,6 @@ is drawn or named.
 from __future__ import annotations
 
 import html
-import io
 import re
 
 import matplotlib
@@ -21,14 +20,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 
+from nns.present import svg  # noqa: E402
 from nns.present.palette import colour_of  # noqa: E402
 from nns.spec.comparison import FunnelSpec, PlaceSpec, interval_text, verdict_text  # noqa: E402
 from nns.text import capitalize, fmt_int  # noqa: E402
 
-__all__ = ["draw", "svg_text", "titles", "inline", "MARKERS"]
+__all__ = ["draw", "svg_of", "svg_text", "titles", "inline", "MARKERS"]
 
 FONT = "DejaVu Sans"
 #: The shape of a point by its verdict (hollow: too few answers for one).
@@ -54,6 +52,23 @@ def gid(spec, i: int) -> str:
 
 def draw(spec, colours: dict[str, str]):
     """A matplotlib Figure for a :class:`FunnelSpec` or a :class:`PlaceSpec`."""
+    fig, legend = _drawn(spec, colours)
+    legend.add_to(fig)
+    return fig
+
+
+def svg_of(spec, colours: dict[str, str]) -> str:
+    """The chart as SVG with each point's hover text: ``svg_text(draw(spec, colours), titles(spec))``, byte for
+    byte, with a legend drawn earlier in this process reused (:func:`nns.present.svg.with_legend`)."""
+    fig, legend = _drawn(spec, colours)
+    try:
+        return _with_titles(svg.with_legend(fig, legend), titles(spec))
+    finally:
+        plt.close(fig)
+
+
+def _drawn(spec, colours):
+    """The chart's figure without its legend, and the legend."""
     _theme()
     return _draw_funnel(spec, colours) if isinstance(spec, FunnelSpec) else _draw_places(spec, colours)
 
@@ -111,20 +126,19 @@ def _draw_funnel(spec: FunnelSpec, colours):
     ax.set_ylabel("Nyckeltal", fontsize=8)
     ax.tick_params(labelsize=8)
     handles = [
-        Line2D([0], [0], color="#222222", linewidth=1.6, label=f"Riket ({m.national_key_figure}\u00a0%)"),
-        Line2D([0], [0], color=LIMIT_COLOUR, linewidth=0.9, linestyle=(0, (4, 2)), label="95\u00a0%-gränser"),
-        Line2D([0], [0], color=LIMIT_COLOUR, linewidth=0.9, label="99,8\u00a0%-gränser"),
-        Line2D([0], [0], linestyle="none", marker="^", markersize=7, markerfacecolor=colour, markeredgecolor="#222222",
-               label="Bättre"),
-        Line2D([0], [0], linestyle="none", marker="v", markersize=7, markerfacecolor=colour, markeredgecolor="#222222",
-               label="Sämre"),
-        Line2D([0], [0], linestyle="none", marker="o", markersize=5.5, color=colour, label="Som förväntat"),
-        Line2D([0], [0], linestyle="none", marker="o", markersize=5.5, markerfacecolor="white", markeredgecolor=colour,
-               label="För få svar"),
+        svg.Handle.line(color="#222222", linewidth=1.6, label=f"Riket ({m.national_key_figure}\u00a0%)"),
+        svg.Handle.line(color=LIMIT_COLOUR, linewidth=0.9, linestyle=(0, (4, 2)), label="95\u00a0%-gränser"),
+        svg.Handle.line(color=LIMIT_COLOUR, linewidth=0.9, label="99,8\u00a0%-gränser"),
+        svg.Handle.line(linestyle="none", marker="^", markersize=7, markerfacecolor=colour, markeredgecolor="#222222",
+                        label="Bättre"),
+        svg.Handle.line(linestyle="none", marker="v", markersize=7, markerfacecolor=colour, markeredgecolor="#222222",
+                        label="Sämre"),
+        svg.Handle.line(linestyle="none", marker="o", markersize=5.5, color=colour, label="Som förväntat"),
+        svg.Handle.line(linestyle="none", marker="o", markersize=5.5, markerfacecolor="white", markeredgecolor=colour,
+                        label="För få svar"),
     ]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.53, 0.0), ncol=7, fontsize=6.8, frameon=False,
-               handlelength=1.6, columnspacing=1.0, handletextpad=0.4)
-    return fig
+    return fig, svg.Legend.of(handles, loc="lower center", bbox_to_anchor=(0.53, 0.0), ncol=7, fontsize=6.8,
+                              frameon=False, handlelength=1.6, columnspacing=1.0, handletextpad=0.4)
 
 
 def _name_outliers(ax, units, xmax) -> None:
@@ -169,13 +183,13 @@ def _draw_places(spec: PlaceSpec, colours):
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="y", visible=False)
     handles = [
-        Line2D([0], [0], color=colour, marker="o", markersize=5, linewidth=1.2, label="Förbundet (95\u00a0% KI)"),
-        Line2D([0], [0], color="#222222", linewidth=1.3, label="Riket"),
-        Patch(facecolor=BAND_95, label="Gränser 95\u00a0%"),
-        Patch(facecolor=BAND_998, label="Gränser 99,8\u00a0%"),
+        svg.Handle.line(color=colour, marker="o", markersize=5, linewidth=1.2, label="Förbundet (95\u00a0% KI)"),
+        svg.Handle.line(color="#222222", linewidth=1.3, label="Riket"),
+        svg.Handle.patch(facecolor=BAND_95, label="Gränser 95\u00a0%"),
+        svg.Handle.patch(facecolor=BAND_998, label="Gränser 99,8\u00a0%"),
     ]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.58, 0.0), ncol=4, fontsize=7, frameon=False)
-    return fig
+    return fig, svg.Legend.of(handles, loc="lower center", bbox_to_anchor=(0.58, 0.0), ncol=4, fontsize=7,
+                              frameon=False)
 
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
@@ -184,18 +198,22 @@ _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
 def svg_text(fig, hover: dict[str, str] | None = None) -> str:
     """The figure as SVG, as :func:`nns.present.charts.svg_text` writes it, each point's ``<title>`` inserted
     (browsers show it on hover when the SVG is part of the page)."""
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "nnsreport"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    text = buf.getvalue()
-    for point_id, title in (hover or {}).items():
+    try:
+        text = svg.write(fig)
+    finally:
+        plt.close(fig)
+    return _with_titles(text, hover or {})
+
+
+def _with_titles(text: str, hover: dict[str, str]) -> str:
+    for point_id, title in hover.items():
         text = text.replace(f'<g id="{point_id}">', f'<g id="{point_id}"><title>{html.escape(title)}</title>', 1)
     return text
 
 
-def inline(svg: str) -> str:
-    """The SVG to put into an HTML page itself: no XML prolog, as wide as the text and as high as it needs."""
-    body = _PROLOG.sub("", svg, count=1)
+def inline(text: str) -> str:
+    """The SVG ``text`` to put into an HTML page itself: no XML prolog, as wide as the text and as high as it
+    needs."""
+    body = _PROLOG.sub("", text, count=1)
     return re.sub(r'<svg\b([^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r'<svg\1 style="width:100%;height:auto"', body,
                   count=1)

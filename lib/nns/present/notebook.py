@@ -87,7 +87,7 @@ def show_chart(spec: ChartSpec, colours: dict[str, str]) -> None:
         # seaborn and matplotlib take ~0.6 s to import; a notebook without charts (most parts) never needs them
         from nns.present import charts as draw_charts  # noqa: PLC0415
 
-        svg = draw_charts.svg_text(draw_charts.draw(spec, colours))
+        svg = draw_charts.svg_of(spec, colours)
         meta = chart_record(spec)
         data_html = gt_tables.to_html(spec.data_table(), colours)
         _SHOWN[key] = ({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], data_html),
@@ -122,7 +122,7 @@ def show_comparison_chart(spec: FunnelSpec | PlaceSpec, colours: dict[str, str])
     # seaborn and matplotlib: imported when needed, as in show_chart
     from nns.present import funnel  # noqa: PLC0415
 
-    svg = funnel.svg_text(funnel.draw(spec, colours), funnel.titles(spec))
+    svg = funnel.svg_of(spec, colours)
     meta = chart_record(spec)
     _display({"text/markdown": markup.chart_markdown(spec, svg, meta["alt"], inline_svg=funnel.inline(svg)),
               "text/plain": meta["alt"]}, meta)
