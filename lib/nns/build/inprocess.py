@@ -22,9 +22,6 @@ import atexit
 import contextlib
 import gc
 import io
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ipykernel.ipkernel import IPythonKernel
@@ -36,7 +33,8 @@ from nbformat import from_dict
 from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
-from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD, LiftsHeadings, Runner
+from nns.build.kernels import GC_THRESHOLD, LiftsHeadings, Runner
+from nns.build.pool import WORKER_DIED, worker_pool
 
 __all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "WORKER_DIED", "worker_pool", "start_worker"]
 
@@ -208,12 +206,6 @@ class InProcessRunner(Runner):
         return False
 
 
-#: What is said of a report whose worker process ended under it (a crash in a library, the machine out of
-#: memory): the pool is then broken, and the reports not yet done are not built.
-WORKER_DIED = ("Arbetsprocessen avslutades oväntat (till exempel av brist på minne eller ett fel i ett bibliotek); "
-               "inget skrevs. Kör igen.")
-
-
 def start_worker(root: str) -> InProcessRunner:
     """Make this process a worker that executes notebooks, once: its runner, kept until the process ends."""
     runner = InProcessRunner(Path(root)).__enter__()
@@ -223,29 +215,3 @@ def start_worker(root: str) -> InProcessRunner:
     # (measured: 0.036 s of such collections per report, none after)
     gc.freeze()
     return runner
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]):
-    """``values`` set in os.environ where it does not set them already (the workers are started with it: their
-    numpy is imported before any code of theirs runs), and os.environ as it was after."""
-    added = {key: value for key, value in values.items() if key not in os.environ}
-    os.environ.update(added)
-    try:
-        yield
-    finally:
-        for key in added:
-            os.environ.pop(key, None)
-
-
-def worker_pool(root: str, workers: int, initializer=start_worker) -> ProcessPoolExecutor:
-    """``workers`` new processes, each made a worker by ``initializer(root)`` (:func:`start_worker`, or a caller's
-    that calls it), started as the kernels are: numpy's OpenBLAS on one thread (ONE_BLAS_THREAD)."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=initializer,
-                               initargs=(str(root),))
-    with _environment(ONE_BLAS_THREAD):
-        # the processes start now, with this environment, not at the first jobs: a submitted task starts a
-        # process while none is idle, and none is before its first task
-        for _ in range(workers):
-            pool.submit(os.getpid)
-    return pool

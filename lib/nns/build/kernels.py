@@ -26,6 +26,7 @@ from papermill.utils import merge_kwargs, remove_args
 from nns.build.cache import RESET_SOURCE
 from nns.build.notebooks import lift_headings
 from nns.build.plan import Job
+from nns.build.pool import ONE_BLAS_THREAD
 from nns.config import ROOT
 from nns.errors import RenderError
 
@@ -41,10 +42,6 @@ NO_HISTORY = "--HistoryManager.enabled=False"
 #: everything loaded (measured: 0.45 s → 0.1 s of collection per förbund's notebooks; cycles are still freed).
 GC_THRESHOLD = (10_000, 10, 10)
 
-#: The kernel's numerical libraries (numpy's and scipy's OpenBLAS) compute on one thread unless the environment
-#: says otherwise: the report's arrays are small, a build runs a kernel per core already, and each OpenBLAS
-#: started a thread per core at import (measured: 0.25 s of CPU of a kernel's start).
-ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-shared-kernel"

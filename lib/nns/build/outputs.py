@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from nns.build.plan import SHORT, SLIDES, WORKBOOK
 from nns.config import FORMATS, Scope
 from nns.fsio import write_atomic
 from nns.present.slides import Deck, IndicatorSlide, presentation_bytes
@@ -29,10 +30,6 @@ from nns.spec.tables import key_figure_name
 __all__ = ["WORKBOOK", "SLIDES", "SHORT", "output_names", "write_workbook", "deck", "write_slides", "render_short",
            "write_outputs"]
 
-WORKBOOK = "resultat.xlsx"
-SLIDES = "presentation.pptx"
-#: The short version's file name without its suffix (one file per output format).
-SHORT = "kortversion"
 
 
 def output_names(formats, scope: Scope | None = None) -> list[str]:

@@ -14,7 +14,8 @@ import nnsreport as nr
 from nns.config import Scope, Settings
 from nns.spec.parts import INDICATOR_NOTEBOOK, notebooks_for
 
-__all__ = ["Job", "plan", "build_root", "output_dir", "scope_folder", "NOTEBOOK_DIRS", "COMPARISON_FOLDER"]
+__all__ = ["Job", "plan", "build_root", "output_dir", "scope_folder", "NOTEBOOK_DIRS", "COMPARISON_FOLDER",
+           "WORKBOOK", "SLIDES", "SHORT"]
 
 #: Where an executed notebook goes inside a build root: the indicator chapters, and the other parts.
 NOTEBOOK_DIRS = {"chapters": Path("report") / "indicators", "parts": Path("report") / "parts"}
@@ -36,6 +37,12 @@ class Job:
 
 #: The folder of the comparison between förbund (a förbund's slug is never this: no förbund is named so).
 COMPARISON_FOLDER = "jamforelse"
+
+#: A report's files beside the report itself (written by nns.build.outputs): the Excel file, the slides and, without
+#: its suffix (one file per output format), the short version.
+WORKBOOK = "resultat.xlsx"
+SLIDES = "presentation.pptx"
+SHORT = "kortversion"
 
 
 def scope_folder(scope: Scope) -> str:
