@@ -82,24 +82,34 @@ def with_values(pub: pd.DataFrame) -> pd.DataFrame:
     return p
 
 
-def _key_figures(p: pd.DataFrame, instrument, year: int, ind, group: str) -> list[tuple[str, dict]]:
+def _key_figure_index(p: pd.DataFrame) -> dict[tuple, int]:
+    """The printed key figures and numbers of answers of a published frame (:func:`with_values`), by (indicator,
+    group, respondent, question, year, statistic): the first of each, in the frame's order. One pass over the frame
+    instead of a filter of the whole frame per indicator, group, measure and year (0.47 s of a national build)."""
+    out: dict[tuple, int] = {}
+    columns = ("indicator", "group", "respondent", "question", "year", "statistic")
+    for *key, v in zip(*(p[c] for c in columns), p["v"]):
+        if key[5] in ("nyckeltal", "antal_svar") and v is not None:
+            out.setdefault(tuple(key), v)
+    return out
+
+
+def _key_figures(index: dict[tuple, int], instrument, year: int, ind, group: str) -> list[tuple[str, dict]]:
     """The measures of an indicator that table 20 compares in a column, each with its printed key figures and
-    numbers of answers by year ({year: (key figure, n)}), from tables N.2."""
-    rows = p[(p["indicator"] == str(ind.number)) & (p["group"] == group)
-             & p["statistic"].isin(["nyckeltal", "antal_svar"]) & p["v"].map(lambda v: v is not None)]
+    numbers of answers by year ({year: (key figure, n)}), from tables N.2 (``index``: :func:`_key_figure_index`)."""
     out = []
     for qid in ind.measures:
         q = instrument.question(qid)
         if group != nr.ALL and not instrument.survey(q.survey).participant:
             continue
         resp, num = qid.split(".")
-        mine = rows[(rows["respondent"] == resp) & (rows["question"] == num)]
         by_year = {}
         for y in (year - 1, year):
-            kf = mine[(mine["year"] == str(y)) & (mine["statistic"] == "nyckeltal")]["v"].tolist()
-            n = mine[(mine["year"] == str(y)) & (mine["statistic"] == "antal_svar")]["v"].tolist()
-            if kf:
-                by_year[y] = (int(kf[0]), int(n[0]) if n else None)
+            cell = (str(ind.number), group, resp, num, str(y))
+            kf = index.get(cell + ("nyckeltal",))
+            if kf is not None:
+                n = index.get(cell + ("antal_svar",))
+                by_year[y] = (int(kf), int(n) if n is not None else None)
         if len(by_year) == 2:
             out.append((qid, by_year))
     return out
@@ -107,12 +117,13 @@ def _key_figures(p: pd.DataFrame, instrument, year: int, ind, group: str) -> lis
 
 def published_table_20(p, instrument, year, points_per_measure=2) -> dict:
     """Table 20 recomputed from the published key figures of tables N.2: {(indicator, group): (outcome, changes)}."""
+    index = _key_figure_index(p)
     out = {}
     for ind in instrument.indicators:
         if not ind.measures:
             continue
         for group in TABLE_20_GROUPS:
-            changes = [kf[year][0] - kf[year - 1][0] for _, kf in _key_figures(p, instrument, year, ind, group)]
+            changes = [kf[year][0] - kf[year - 1][0] for _, kf in _key_figures(index, instrument, year, ind, group)]
             if group != nr.ALL and not changes:
                 continue
             out[(ind.number, group)] = (nr.sammanvagd_utveckling(changes, points_per_measure), changes)
@@ -140,7 +151,7 @@ def unrounded_outcomes(p, instrument, year: int, indicator: int, group: str, poi
     Every count the printed key figure and n allow is possible; the sum of the unrounded changes then lies in
     :func:`changes_range`, and each outcome whose interval meets that range is possible.
     """
-    measures = _key_figures(p, instrument, year, instrument.indicator(indicator), group)
+    measures = _key_figures(_key_figure_index(p), instrument, year, instrument.indicator(indicator), group)
     pairs = [(kf[year - 1], kf[year]) for _, kf in measures]
     if not pairs or any(n is None for pair in pairs for _, n in pair):
         return set()
