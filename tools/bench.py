@@ -12,8 +12,9 @@ and the ratio of medians, so that a burst of load on a shared machine hits both 
 * comparison cold: the comparison between förbund, empty cache (once);
 * batch: every förbund's local report and the comparison with every output (`--all-forbund`), once, with the
   peak memory of the whole process tree (the parent, its workers and their kernels, sampled) and the CPU time of
-  the whole tree (user and system, the workers' and the pandoc runs' included): on the two cores, a batch whose
-  CPU is twice its time was short of CPU, not of parallel work.
+  the whole tree (user and system, the workers' and the pandoc runs' included: the system counts a process's
+  CPU to its parent once the parent has waited for it, as the batch waits for each): on the two cores, a batch
+  whose CPU is twice its time was short of CPU, not of parallel work.
 
 Every kernel of the bench keeps its IPython files (the naive build's history database) in a folder of the bench's
 own, so that the timings do not depend on what earlier runs left in ``~/.ipython``.

@@ -8,8 +8,9 @@ import nbformat
 import pytest
 
 from nns.build.execution import run_jobs
-from nns.build.kernels import GC_THRESHOLD, ONE_BLAS_THREAD
+from nns.build.kernels import GC_THRESHOLD
 from nns.build.plan import Job
+from nns.build.pool import ONE_BLAS_THREAD
 from nns.config import ROOT
 from nns.errors import RenderError
 
@@ -125,8 +126,8 @@ def test_a_batch_worker_executes_in_its_own_shell_and_records_what_a_kernel_reco
     from helpers.data import hermetic
     from helpers.workers import execute_in_worker, worker_state
     from nns.build.batch import _init_worker
-    from nns.build.inprocess import worker_pool
     from nns.build.kernels import NotebookRunner
+    from nns.build.pool import worker_pool
 
     source = _every_output_notebook(tmp_path / "alla.ipynb")
     with NotebookRunner(ROOT) as runner, pytest.raises(Exception) as failed:   # noqa: PT011 (papermill's error)
@@ -157,7 +158,7 @@ def test_a_batch_reports_each_report_its_dead_worker_did_not_build():
     from concurrent.futures.process import BrokenProcessPool
 
     from nns.build.batch import COMPARISON_NAME, _outcome
-    from nns.build.inprocess import WORKER_DIED
+    from nns.build.pool import WORKER_DIED
     from nns.config import Scope
 
     broken = Future()

@@ -4,7 +4,8 @@
 * :mod:`~nns.build.plan` — which notebooks to execute, with which parameters, into which folders;
 * :mod:`~nns.build.cache` — what an executed notebook and a render depend on;
 * :mod:`~nns.build.kernels` — executing notebooks in long-lived kernels;
-* :mod:`~nns.build.inprocess` — executing notebooks in a batch worker's own IPython shell, and the pool of workers;
+* :mod:`~nns.build.inprocess` — executing notebooks in a batch worker's own IPython shell;
+* :mod:`~nns.build.pool` — the batch's pool of worker processes;
 * :mod:`~nns.build.execution` — a build's notebooks in kernels (or a runner it is given), into the cache;
 * :mod:`~nns.build.collect` — figures.csv, tables/*.csv and commentary from the executed notebooks;
 * :mod:`~nns.build.manifest` — manifest.json;

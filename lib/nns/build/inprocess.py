@@ -14,7 +14,8 @@ notebook and raises :class:`papermill.PapermillExecutionError` for a cell that f
 What a kernel does and this engine does not: output written to the process's file descriptors by C code
 (not ``sys.stdout``) is not captured, and a crash in a notebook ends the worker, not a kernel.
 
-:func:`worker_pool` starts such processes, the batch's (one förbund's report at a time each).
+:func:`start_worker` makes a process such a worker; :func:`nns.build.pool.worker_pool` starts the batch's (one
+förbund's report at a time each).
 """
 from __future__ import annotations
 
@@ -34,9 +35,8 @@ from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
 from nns.build.kernels import GC_THRESHOLD, LiftsHeadings, Runner
-from nns.build.pool import WORKER_DIED, worker_pool
 
-__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "WORKER_DIED", "worker_pool", "start_worker"]
+__all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "start_worker"]
 
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-in-process"

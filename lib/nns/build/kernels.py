@@ -42,7 +42,6 @@ NO_HISTORY = "--HistoryManager.enabled=False"
 #: everything loaded (measured: 0.45 s → 0.1 s of collection per förbund's notebooks; cycles are still freed).
 GC_THRESHOLD = (10_000, 10, 10)
 
-
 #: The name the engine is registered under in papermill.
 ENGINE = "nnsreport-shared-kernel"
 

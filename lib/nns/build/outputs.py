@@ -31,7 +31,6 @@ __all__ = ["WORKBOOK", "SLIDES", "SHORT", "output_names", "write_workbook", "dec
            "write_outputs"]
 
 
-
 def output_names(formats, scope: Scope | None = None) -> list[str]:
     """The files :func:`write_outputs` writes for the given formats, in the order a reader looks for them.
 

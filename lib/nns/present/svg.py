@@ -9,8 +9,10 @@ once per process and puts it into later charts with the same legend at the same 
 written it there: the chart is written without its legend and the kept legend goes where matplotlib writes a
 figure's legend, last in the figure, its elements' running numbers (``line2d_18``, ``text_17``) continued from
 the chart's own. The result is the same, byte for byte, as the chart written with its legend
-(tests/unit/test_chart_svg.py compares every chart of a national and two local reports). Where that could not hold,
-the chart is written with its legend: a legend that refers to an element outside itself is not kept, and a kept
+(tests/unit/test_chart_svg.py compares every chart of the national report, two local reports and the comparison).
+Where that could not hold, the chart is written with its legend: a legend is not kept that refers to an element
+outside itself, that is not the figure's last element (an artist drawn after it, an axes' legend), or that defines
+anything but its groups and markers (another running number of matplotlib's, such as a collection's); and a kept
 legend is not used in a chart that already defines one of the legend's markers (matplotlib would have used that
 definition instead of writing its own).
 """
@@ -42,7 +44,8 @@ def write(fig) -> str:
 
 @dataclass(frozen=True)
 class Handle:
-    """A legend entry's handle: a line (with its marker) or a patch, by the keyword arguments that make it."""
+    """A legend entry's handle: a line (with its marker) or a patch, by the keyword arguments that make it. (A
+    kept legend may define only its groups and markers: see :func:`_cut`.)"""
 
     kind: str       # "line" or "patch"
     props: tuple    # (name, value) pairs, in the order given
@@ -79,12 +82,14 @@ class Legend:
 _KEPT: OrderedDict[tuple, tuple[str, dict[str, int]]] = OrderedDict()
 _KEPT_MAX = 256
 
-_LEGEND_OPEN = '  <g id="legend_1">\n'
-_FIGURE_CLOSE = "\n </g>\n"   # the figure's group ends after its last artist (the legend)
+_LEGEND_OPEN = '\n  <g id="legend_1">\n'   # a figure's legend: a child of the figure's group (an axes' is deeper)
+_LEGEND_CLOSE = "\n  </g>\n"
+_FIGURE_CLOSE = "\n </g>\n"   # the figure's group ends after its last artist
 _NUMBERED = re.compile(r'<g id="([A-Za-z][\w.]*)_(\d+)"')
 _REFERENCE = re.compile(r'(?:xlink:href="#|url\(#)([^")]+)')
 _ID = re.compile(r'\bid="([^"]+)"')
-_MARKER_DEF = re.compile(r'<path id="([^"]+)"')
+_MARKER_DEF = re.compile(r'<path id="(m[0-9a-f]+)"')
+_FIGURE_CHILD = re.compile(r"\n  <(?!/g>)")   # an element opened as a child of the figure's group
 
 
 def _numbers(svg: str) -> dict[str, int]:
@@ -96,14 +101,20 @@ def _numbers(svg: str) -> dict[str, int]:
 
 
 def _cut(svg: str) -> tuple[str, dict[str, int]] | None:
-    """A written chart's legend and the running numbers before it; None where the legend is not self-contained
-    (it refers to an element it does not define) or not where it is expected."""
-    start = svg.find(_LEGEND_OPEN)
+    """A written chart's legend and the running numbers before it; None where the legend is not the figure's only
+    legend and last element, refers to an element it does not define, or defines anything but its groups and
+    markers (only those are renumbered or named by their content)."""
+    start = svg.find(_LEGEND_OPEN) + 1
     end = svg.rfind(_FIGURE_CLOSE)
-    if start < 0 or end < start or svg.count(_LEGEND_OPEN) != 1:
+    if start <= 0 or end < start or svg.count('<g id="legend_') != 1:
         return None
     legend = svg[start:end + 1]
-    if not set(_REFERENCE.findall(legend)) <= set(_ID.findall(legend)):
+    if not legend.endswith(_LEGEND_CLOSE) or legend.count(_LEGEND_CLOSE) != 1 or _FIGURE_CHILD.search(legend, 1):
+        return None
+    defined = set(_ID.findall(legend))
+    if not set(_REFERENCE.findall(legend)) <= defined:
+        return None
+    if defined - {f"{kind}_{n}" for kind, n in _NUMBERED.findall(legend)} - set(_MARKER_DEF.findall(legend)):
         return None
     return legend, _numbers(svg[:start])
 
@@ -131,6 +142,7 @@ def with_legend(fig, legend: Legend | None) -> str:
     :func:`write` would give it; the legend drawn once per process (see the module's description)."""
     if legend is None:
         return write(fig)
+    # matplotlib's settings as they stand (RcParams is a dict: its raw values, without the checks of its lookups)
     key = (legend, tuple(fig.get_size_inches()), fig.dpi, repr(dict.items(matplotlib.rcParams)))
     kept = _KEPT.get(key)
     if kept is not None:
@@ -138,6 +150,7 @@ def with_legend(fig, legend: Legend | None) -> str:
         if spliced is not None:
             _KEPT.move_to_end(key)
             return spliced
+        del _KEPT[key]   # kept again below if this chart's legend can be
     legend.add_to(fig)
     svg = write(fig)
     cut = _cut(svg)
