@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from helpers.data import hermetic
 from helpers.office import SOFFICE, slides_mismatches, soffice, workbook_mismatches
 from nns import layer
-from nns.build.outputs import SHORT, SLIDES, WORKBOOK, output_names
+from nns.build.outputs import output_names
+from nns.build.plan import SHORT, SLIDES, WORKBOOK
 from nns.build.publish import verify
 from nns.build.report import build_report
 from nns.config import Scope

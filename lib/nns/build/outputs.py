@@ -27,8 +27,7 @@ from nns.spec.charts import chart_plan
 from nns.spec.context import Context
 from nns.spec.tables import key_figure_name
 
-__all__ = ["WORKBOOK", "SLIDES", "SHORT", "output_names", "write_workbook", "deck", "write_slides", "render_short",
-           "write_outputs"]
+__all__ = ["output_names", "write_workbook", "deck", "write_slides", "render_short", "write_outputs"]
 
 
 def output_names(formats, scope: Scope | None = None) -> list[str]:
