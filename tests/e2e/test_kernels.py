@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from nns.build.execution import run_jobs
-from nns.build.kernels import GC_THRESHOLD
+from nns.build.kernels import GC_THRESHOLD, NotebookRunner
 from nns.build.plan import Job
 from nns.build.pool import ONE_BLAS_THREAD
 from nns.config import ROOT
@@ -97,6 +100,23 @@ def _every_output_notebook(path):
         nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags} if tags else {}))
     nbformat.write(nb, path)
     return path
+
+
+def test_a_kernel_is_stopped_and_its_files_removed_when_its_runner_ends():
+    """A runner's kernel is killed as the runner ends, and reaped, with its connection file and sockets removed,
+    beside what the build does next (nns.build.kernels.NotebookRunner.__exit__)."""
+    runner = NotebookRunner(ROOT).__enter__()
+    reply = runner.kc.execute_interactive("x = 1", store_history=False, timeout=60)
+    assert reply["content"]["status"] == "ok"
+    process = psutil.Process(runner.km.provisioner.process.pid)
+    files = [Path(runner._sockets), Path(runner.km.connection_file)]
+    assert all(f.exists() for f in files)
+    runner.__exit__(None, None, None)
+    stopping = [t for t in threading.enumerate() if t.name == "nnskernel-stop"]
+    for thread in stopping:
+        thread.join(timeout=30)
+    assert stopping and not process.is_running()
+    assert not any(f.exists() for f in files)
 
 
 def _recorded(path):
