@@ -11,9 +11,10 @@ import psutil
 import pytest
 
 from nns.build.execution import run_jobs
-from nns.build.kernels import GC_THRESHOLD, NotebookRunner
+from nns.build.kernels import NotebookRunner
 from nns.build.plan import Job
 from nns.build.pool import ONE_BLAS_THREAD
+from nns.build.startup import GC_THRESHOLD, Kernel, StartingKernels, run_quietly, wait_for_ready
 from nns.config import ROOT
 from nns.errors import RenderError
 
@@ -102,21 +103,63 @@ def _every_output_notebook(path):
     return path
 
 
+def _stopped(kernel, process: psutil.Process, timeout: float = 30) -> bool:
+    """Whether ``kernel``'s process ended and its connection file and sockets were removed (its clean-up threads
+    waited for)."""
+    for prefix in ("nnskernel-start", "nnskernel-stop"):   # a kernel that was starting is stopped when that ends
+        for thread in [t for t in threading.enumerate() if t.name.startswith(prefix)]:
+            thread.join(timeout=timeout)
+    files = [Path(kernel.sockets), Path(kernel.km.connection_file)]
+    return not process.is_running() and not any(f.exists() for f in files)
+
+
 def test_a_kernel_is_stopped_and_its_files_removed_when_its_runner_ends():
     """A runner's kernel is killed as the runner ends, and reaped, with its connection file and sockets removed,
-    beside what the build does next (nns.build.kernels.NotebookRunner.__exit__)."""
+    beside what the build does next (nns.build.startup.Kernel.stop)."""
     runner = NotebookRunner(ROOT).__enter__()
     reply = runner.kc.execute_interactive("x = 1", store_history=False, timeout=60)
     assert reply["content"]["status"] == "ok"
     process = psutil.Process(runner.km.provisioner.process.pid)
-    files = [Path(runner._sockets), Path(runner.km.connection_file)]
-    assert all(f.exists() for f in files)
+    assert Path(runner.kernel.sockets).exists() and Path(runner.km.connection_file).exists()
     runner.__exit__(None, None, None)
-    stopping = [t for t in threading.enumerate() if t.name == "nnskernel-stop"]
-    for thread in stopping:
-        thread.join(timeout=30)
-    assert stopping and not process.is_running()
-    assert not any(f.exists() for f in files)
+    assert _stopped(runner.kernel, process)
+
+
+def test_kernels_started_early_are_taken_warm_and_those_not_needed_are_stopped(tmp_path):
+    """``nnsreport render`` starts its kernels before it imports the build (nns.build.startup.StartingKernels):
+    the build takes them, warmed up, for its notebooks and stops the rest at once."""
+    source = _notebook(tmp_path / "del.ipynb", "import os, gc, sys\n"
+                       "print(os.getpid(), gc.get_threshold()[0], 'nns.present.charts' in sys.modules)")
+    job = Job(source, tmp_path / "ut" / "del.ipynb", {"n": 1})
+    (tmp_path / "cache").mkdir()
+    with StartingKernels(ROOT, 2) as kernels:
+        kernels_made = list(kernels._kernels)
+        started = [psutil.Process(k.km.provisioner.process.pid) for k in kernels_made]
+        run_jobs([(job, tmp_path / "cache" / "del.ipynb")], str(ROOT), workers=2, kernels=kernels)
+        assert len(kernels) == 0   # one notebook: one kernel taken, the other stopped
+    pid, threshold, warmed = nbformat.read(job.output, as_version=4).cells[-1].outputs[0]["text"].split()
+    assert int(pid) in [p.pid for p in started] and int(threshold) == GC_THRESHOLD[0] and warmed == "True"
+    taken = next(p for p in started if p.pid == int(pid))
+    assert all(_stopped(k, p) for k, p in zip(kernels_made, started, strict=True)) and not taken.is_running()
+
+
+def test_kernels_still_starting_are_killed_and_cleaned_up_when_the_build_needs_none():
+    with StartingKernels(ROOT, 2) as kernels:
+        pairs = [(k, psutil.Process(k.km.provisioner.process.pid)) for k in kernels._kernels]
+    for kernel, process in pairs:   # closed at once, most likely before they answered
+        assert _stopped(kernel, process)
+
+
+def test_a_warm_up_that_fails_is_reported_in_swedish():
+    kernel = Kernel(ROOT)
+    try:
+        kernel.kc = kernel.km.client()
+        kernel.kc.start_channels()
+        wait_for_ready(kernel.kc)
+        with pytest.raises(RenderError, match="kunde inte starta: ValueError: trasig uppstart"):
+            run_quietly(kernel.kc, "raise ValueError('trasig uppstart')")
+    finally:
+        kernel.stop()
 
 
 def _recorded(path):

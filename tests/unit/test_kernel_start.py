@@ -1,4 +1,4 @@
-"""A kernel's start: nns.build.kernels.wait_for_ready against a scripted client (the real kernels: tests/e2e)."""
+"""A kernel's start: nns.build.startup.wait_for_ready against a scripted client (the real kernels: tests/e2e)."""
 from __future__ import annotations
 
 import itertools
@@ -6,7 +6,8 @@ import queue
 
 import pytest
 
-from nns.build.kernels import wait_for_ready
+from nns.build import startup
+from nns.build.startup import wait_for_ready
 from nns.errors import RenderError
 
 
@@ -52,7 +53,8 @@ def test_ready_when_iopub_carries_the_answered_requests_idle_status():
     assert client.requests == 1 and client.iopub.empty() and client.session.adapt_version is None
 
 
-def test_asked_again_while_the_kernel_is_silent_or_its_iopub_joined_too_late():
+def test_asked_again_while_the_kernel_is_silent_or_its_iopub_joined_too_late(monkeypatch):
+    monkeypatch.setattr(startup, "ASK_AGAIN", 0.01)   # the scripted kernel's silence ends at once
     client = _Client([(False, []),                                  # not up yet
                       (True, []),                                   # answers, but IOPub carries nothing
                       (True, [("idle", 2), ("busy", 3), ("idle", 3)])])   # another request's status first

@@ -20,19 +20,29 @@ from pathlib import Path
 
 from nns.build.kernels import NotebookRunner, Runner
 from nns.build.plan import Job
+from nns.build.startup import StartingKernels
 from nns.fsio import write_atomic
 
 __all__ = ["run_jobs"]
 
 
-def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = None, workers: int = 1) -> None:
-    """Execute (job, cache entry) pairs: in ``runner``, in ``workers`` kernels at once, or in a new kernel."""
+def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = None, workers: int = 1,
+             kernels: StartingKernels | None = None) -> None:
+    """Execute (job, cache entry) pairs: in ``runner``, in ``workers`` kernels at once, or in a new kernel.
+
+    ``kernels``: kernels started already, taken before new ones are started; those the jobs do not need are
+    stopped at once.
+    """
     if runner is not None:
         _run_chunk(todo, runner)
     elif workers > 1 and len(todo) > 1:
-        _execute_parallel(todo, workers, root)
+        if kernels is not None:
+            kernels.keep(min(workers, len(todo)))
+        _execute_parallel(todo, workers, root, kernels)
     else:
-        with NotebookRunner(Path(root)) as r:
+        if kernels is not None:
+            kernels.keep(1)
+        with NotebookRunner(Path(root), kernels.take() if kernels is not None else None) as r:
             _run_chunk(todo, r)
 
 
@@ -57,7 +67,7 @@ def _expected_cost(item) -> int:
         return 0
 
 
-def _execute_parallel(todo, workers: int, root: str) -> None:
+def _execute_parallel(todo, workers: int, root: str, kernels: StartingKernels | None = None) -> None:
     """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
 
     Each thread starts one kernel and takes the next job from a shared queue until none is left, so a kernel
@@ -71,7 +81,7 @@ def _execute_parallel(todo, workers: int, root: str) -> None:
     stop = threading.Event()
 
     def drive() -> None:
-        with NotebookRunner(Path(root)) as runner:
+        with NotebookRunner(Path(root), kernels.take() if kernels is not None else None) as runner:
             while not stop.is_set():
                 try:
                     item = jobs.get_nowait()

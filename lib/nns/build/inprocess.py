@@ -34,7 +34,8 @@ from nbformat import from_dict
 from papermill.engines import Engine, papermill_engines
 from traitlets.config import Config
 
-from nns.build.kernels import GC_THRESHOLD, LiftsHeadings, Runner
+from nns.build.kernels import LiftsHeadings, Runner
+from nns.build.startup import GC_THRESHOLD
 
 __all__ = ["InProcessEngine", "InProcessRunner", "ENGINE", "start_worker"]
 
@@ -141,7 +142,7 @@ class _Shell(InteractiveShell):
 
 def shell() -> _Shell:
     """This process's one shell (IPython's singleton), started on first use; no input history is kept, as in the
-    kernels (:data:`nns.build.kernels.NO_HISTORY`)."""
+    kernels (:data:`nns.build.startup.NO_HISTORY`)."""
     if not _Shell.initialized():
         config = Config({"HistoryManager": {"enabled": False}})   # the kernels' NO_HISTORY
         _Shell.instance(config=config, display_pub_class=_Publisher, displayhook_class=_ResultHook)

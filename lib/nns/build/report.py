@@ -66,11 +66,13 @@ def source_date(scope: Scope) -> datetime:
     return datetime(scope.year + 1, 1, 1, tzinfo=UTC)
 
 
-def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, meanwhile=None) -> dict:
+def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, meanwhile=None,
+            kernels=None) -> dict:
     """Execute the jobs that are not cached; returns timing and cache statistics.
 
     ``meanwhile``: a function to run in this process while the kernels work, when there is anything to execute
-    (its result under ``"meanwhile"``); this process only waits for them.
+    (its result under ``"meanwhile"``); this process only waits for them. ``kernels``: kernels started already
+    (:class:`nns.build.startup.StartingKernels`), used before new ones are started and stopped when not needed.
     """
     cache = settings.path("cache_dir") / "notebooks"
     cache.mkdir(parents=True, exist_ok=True)
@@ -85,6 +87,8 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
             hits += 1
         else:
             todo.append((job, cached))
+    if not todo and kernels is not None:
+        kernels.close()
     t = time.perf_counter()
     beside = None
     if todo:
@@ -94,7 +98,7 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnsmeanwhile") as side:
             beside = side.submit(meanwhile) if meanwhile is not None else None
-            run_jobs(todo, settings.root, runner, workers)
+            run_jobs(todo, settings.root, runner, workers, kernels)
     out = {"executed": len(todo), "cached": hits, "seconds": time.perf_counter() - t}
     if beside is not None:
         out["meanwhile"] = beside.result()
@@ -137,7 +141,8 @@ def build_lock(settings: Settings, scope: Scope, label: str):
                           busy)
 
 
-def build_report(settings: Settings, scope: Scope, formats=None, runner=None, workers: int = 1) -> BuildResult:
+def build_report(settings: Settings, scope: Scope, formats=None, runner=None, workers: int = 1,
+                 kernels=None) -> BuildResult:
     """Execute, collect and render one report (national or local) and publish it whole into its output folder.
 
     Everything is written into a staging folder beside the output folder and
@@ -145,16 +150,20 @@ def build_report(settings: Settings, scope: Scope, formats=None, runner=None, wo
     build leaves the previous report as it was. The render is skipped only when
     its inputs are unchanged and the published folder is exactly what its
     manifest.json lists.
+
+    ``kernels``: Jupyter kernels started already (:class:`nns.build.startup.StartingKernels`, ``nnsreport
+    render``'s), taken for the notebooks before new ones are started; those not needed are stopped.
     """
     t0 = time.perf_counter()
     agg, scope = _resolve(settings, scope)
     with build_lock(settings, scope, "nnsreport render"):
-        result = _build(settings, agg, scope, formats, runner, workers, t0)
+        result = _build(settings, agg, scope, formats, runner, workers, t0, kernels)
         result.manifest = file_hash(result.out_dir / "manifest.json")
         return result
 
 
-def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float) -> BuildResult:
+def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int, t0: float,
+           kernels=None) -> BuildResult:
     jobs = plan(settings, scope, agg.instrument)
     ctx = Context(agg, scope, settings)
     # the report's computed sentences (the render needs them) while this build's kernels start: in a new process
@@ -162,7 +171,7 @@ def _build(settings: Settings, agg, scope: Scope, formats, runner, workers: int,
     # otherwise spend after the notebooks. Not beside a runner it is given (the batch's): its notebooks run in
     # this process, and the thread would take the interpreter from them (with a kernel: 0.9 s slower per förbund)
     stats = execute(jobs, settings, runner=runner, workers=workers,
-                    meanwhile=(lambda: variables(ctx)) if runner is None else None)
+                    meanwhile=(lambda: variables(ctx)) if runner is None else None, kernels=kernels)
     computed = stats.pop("meanwhile", None)
     t1 = time.perf_counter()
     out = output_dir(settings, scope)
