@@ -83,9 +83,10 @@ def _render(s: Settings, args, formats) -> tuple[dict, object]:
     from nns.build.startup import StartingKernels
 
     workers = args.workers or 2
-    # the build's kernels start first, before this process imports pandas and the package (about 0.7 s of one
-    # core): their start is the longest step of a cold build. The build stops those it does not need.
-    with StartingKernels(s.root, workers) as kernels:
+    # a kernel starts first, before this process imports pandas and the package (about 0.7 s of one core): the
+    # kernels' start is the longest step of a cold build. The build starts the others it needs once it knows how
+    # many (one would only share the two cores with this process meanwhile), and stops this one if it needs none.
+    with StartingKernels(s.root, 1) as kernels:
         import nnsreport as nr
         from nns import layer
         from nns.build.report import build_report

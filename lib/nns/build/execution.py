@@ -20,7 +20,7 @@ from pathlib import Path
 
 from nns.build.kernels import NotebookRunner, Runner
 from nns.build.plan import Job
-from nns.build.startup import StartingKernels
+from nns.build.startup import StartingKernels, kernels_for
 from nns.fsio import write_atomic
 
 __all__ = ["run_jobs"]
@@ -30,18 +30,18 @@ def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = No
              kernels: StartingKernels | None = None) -> None:
     """Execute (job, cache entry) pairs: in ``runner``, in ``workers`` kernels at once, or in a new kernel.
 
-    ``kernels``: kernels started already, taken before new ones are started; those the jobs do not need are
-    stopped at once.
+    ``kernels``: kernels started ahead (:class:`nns.build.startup.StartingKernels`), made as many as the jobs need
+    and taken; without them, each kernel is started here.
     """
     if runner is not None:
         _run_chunk(todo, runner)
-    elif workers > 1 and len(todo) > 1:
-        if kernels is not None:
-            kernels.keep(min(workers, len(todo)))
-        _execute_parallel(todo, workers, root, kernels)
+        return
+    count = kernels_for(len(todo), workers)
+    if kernels is not None:
+        kernels.provide(count)
+    if count > 1:
+        _execute_parallel(todo, count, root, kernels)
     else:
-        if kernels is not None:
-            kernels.keep(1)
         with NotebookRunner(Path(root), kernels.take() if kernels is not None else None) as r:
             _run_chunk(todo, r)
 

@@ -30,7 +30,8 @@ from nns.build.pool import ONE_BLAS_THREAD
 from nns.config import ROOT
 from nns.errors import RenderError
 
-__all__ = ["Kernel", "StartingKernels", "wait_for_ready", "GC_THRESHOLD", "NO_HISTORY", "WARM_UP"]
+__all__ = ["Kernel", "StartingKernels", "kernels_for", "wait_for_ready", "run_quietly", "GC_THRESHOLD", "NO_HISTORY",
+           "WARM_UP"]
 
 logger = logging.getLogger(__name__)
 
@@ -187,23 +188,24 @@ class Kernel:
         shutil.rmtree(self.sockets, ignore_errors=True)
 
 
-class StartingKernels:
-    """``count`` kernels, their processes started at once and each made ready in a thread of its own, for a build to
-    take (:meth:`take`); a context manager that stops every kernel not taken (:meth:`close`)."""
+def kernels_for(jobs: int, workers: int) -> int:
+    """How many kernels a build executes ``jobs`` notebooks in with ``workers`` workers: one for one notebook or one
+    worker, else one per worker, at most one per notebook."""
+    return 1 if workers <= 1 or jobs <= 1 else min(workers, jobs)
 
-    def __init__(self, cwd: Path, count: int):
+
+class StartingKernels:
+    """Kernels started ahead of a build, their processes started at once and each made ready in a thread of its own,
+    for the build to take (:meth:`take`); :meth:`provide` starts more or stops some when the build knows how many
+    it needs. A context manager that stops every kernel not taken (:meth:`close`)."""
+
+    def __init__(self, cwd: Path, count: int = 0):
+        self.cwd = Path(cwd)
         self._kernels: list[Kernel] = []
         self._ready: list[Future] = []
-        self._pool = ThreadPoolExecutor(max_workers=max(count, 1), thread_name_prefix="nnskernel-start")
+        self._pool = ThreadPoolExecutor(thread_name_prefix="nnskernel-start")
         self._lock = threading.Lock()
-        try:
-            for _ in range(count):
-                kernel = Kernel(Path(cwd))
-                self._kernels.append(kernel)
-                self._ready.append(self._pool.submit(kernel.ready))
-        except BaseException:
-            self.close()
-            raise
+        self.provide(count)
 
     def __len__(self) -> int:
         """How many kernels are left to take."""
@@ -221,18 +223,28 @@ class StartingKernels:
             self._stop_when_done(kernel, ready)
             raise
 
-    def keep(self, count: int) -> None:
-        """Stop the kernels beyond the next ``count``: the build needs no more."""
+    def provide(self, count: int) -> None:
+        """``count`` kernels to take: more started, or those beyond stopped (the build needs no more)."""
         with self._lock:
             extra = list(zip(self._kernels[count:], self._ready[count:], strict=True))
             del self._kernels[count:], self._ready[count:]
-        for kernel, ready in extra:
-            self._stop_when_done(kernel, ready)
+            try:
+                while len(self._kernels) < count:
+                    kernel = Kernel(self.cwd)
+                    self._kernels.append(kernel)
+                    self._ready.append(self._pool.submit(kernel.ready))
+            except BaseException:
+                extra += list(zip(self._kernels, self._ready, strict=True))
+                self._kernels, self._ready = [], []
+                raise
+            finally:
+                for kernel, ready in extra:
+                    self._stop_when_done(kernel, ready)
 
     def close(self) -> None:
         """Stop every kernel not taken, at once: one still starting is killed, and cleaned up when its thread
         notices (within :data:`POLL`)."""
-        self.keep(0)
+        self.provide(0)
         self._pool.shutdown(wait=False)
 
     @staticmethod
