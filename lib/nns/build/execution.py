@@ -42,7 +42,7 @@ def run_jobs(todo: list[tuple[Job, Path]], root: str, runner: Runner | None = No
     if count > 1:
         _execute_parallel(todo, count, root, kernels)
     else:
-        with NotebookRunner(Path(root), kernels.take() if kernels is not None else None) as r:
+        with NotebookRunner(Path(root), kernels) as r:
             _run_chunk(todo, r)
 
 
@@ -70,7 +70,7 @@ def _expected_cost(item) -> int:
 def _execute_parallel(todo, workers: int, root: str, kernels: StartingKernels | None = None) -> None:
     """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
 
-    Each thread starts one kernel and takes the next job from a shared queue until none is left, so a kernel
+    Each thread takes one kernel (started ahead, or starts one) and takes the next job from a shared queue until none is left, so a kernel
     that finishes early takes more (the national report's first notebooks cost the most). Threads, not
     processes: the kernels do the work, and a driving process would import papermill and the package again
     (about a second of a cold build). The first failure stops the others after their current notebook.
@@ -81,7 +81,7 @@ def _execute_parallel(todo, workers: int, root: str, kernels: StartingKernels | 
     stop = threading.Event()
 
     def drive() -> None:
-        with NotebookRunner(Path(root), kernels.take() if kernels is not None else None) as runner:
+        with NotebookRunner(Path(root), kernels) as runner:
             while not stop.is_set():
                 try:
                     item = jobs.get_nowait()

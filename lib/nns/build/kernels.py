@@ -22,7 +22,7 @@ from papermill.utils import merge_kwargs, remove_args
 from nns.build.cache import RESET_SOURCE
 from nns.build.notebooks import lift_headings
 from nns.build.plan import Job
-from nns.build.startup import Kernel
+from nns.build.startup import Kernel, StartingKernels
 from nns.errors import RenderError
 
 logger = logging.getLogger(__name__)
@@ -99,18 +99,25 @@ class Runner:
 
 
 class NotebookRunner(Runner):
-    """Executes notebooks with papermill in one long-lived kernel: ``kernel``, started already
+    """Executes notebooks with papermill in one long-lived kernel: one of ``kernels``, started ahead
     (:class:`nns.build.startup.StartingKernels`), or one it starts."""
 
     engine = ENGINE
 
-    def __init__(self, cwd: Path, kernel: Kernel | None = None):
+    def __init__(self, cwd: Path, kernels: StartingKernels | None = None):
         super().__init__(cwd)
-        self.kernel = kernel
+        self.kernels = kernels
+        self.kernel: Kernel | None = None
 
     def __enter__(self):
+        self.kernel = self.kernels.take() if self.kernels is not None else None
         if self.kernel is None:
-            self.kernel = Kernel(self.cwd).ready()
+            kernel = Kernel(self.cwd)
+            try:
+                self.kernel = kernel.ready()
+            except BaseException:   # its process, sockets and connection file are not left behind
+                kernel.stop()
+                raise
         return self
 
     @property

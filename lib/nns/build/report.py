@@ -88,7 +88,7 @@ def execute(jobs: list[Job], settings: Settings, runner=None, workers: int = 1, 
             hits += 1
         else:
             todo.append((job, cached))
-    if kernels is not None:
+    if kernels is not None and runner is None:
         # started before papermill is imported below (0.16 s in a new process); none if nothing is to execute
         kernels.provide(kernels_for(len(todo), workers) if todo else 0)
     t = time.perf_counter()

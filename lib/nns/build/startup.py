@@ -3,10 +3,10 @@
 A cold build's notebooks wait for their kernels' start (Python, IPython, pandas, matplotlib, seaborn, great_tables:
 about a second each, side by side), and before this module a build started them only once it had imported pandas,
 the package and papermill, loaded the aggregated layer and found the notebooks it must execute (about 0.7 s of one
-busy core, measured in a new process). :class:`StartingKernels` starts them first: ``nnsreport render`` starts its
-kernels before it imports anything heavy, and the build takes them when it knows what it must execute and stops the
-ones it does not need (:mod:`nns.build.execution`). This module imports only jupyter_client's kernel manager
-(0.05 s), not papermill.
+busy core, measured in a new process). :class:`StartingKernels` starts them first: ``nnsreport render`` starts one
+kernel before it imports anything heavy, and the build, once it knows which notebooks it must execute, starts the
+others it needs (:func:`kernels_for`) or stops the one it does not need (:func:`nns.build.report.execute`), then
+takes them (:mod:`nns.build.execution`). This module imports jupyter_client (0.07–0.09 s), not papermill.
 
 :class:`Kernel` is one kernel; papermill executes notebooks in it through :class:`nns.build.kernels.NotebookRunner`.
 """
@@ -150,8 +150,9 @@ class Kernel:
         # build, growing with every run (measured: 0.6 s of CPU per förbund's report)
         try:
             self.km.start_kernel(cwd=str(cwd), env=env, extra_arguments=[NO_HISTORY])
-        except BaseException:
-            shutil.rmtree(self.sockets, ignore_errors=True)
+        except BaseException:   # Ctrl-C during the start, say: a process that started is ended, its files removed
+            self.kill()
+            self._clean_up()
             raise
 
     def ready(self) -> Kernel:
@@ -205,6 +206,7 @@ class StartingKernels:
         self._ready: list[Future] = []
         self._pool = ThreadPoolExecutor(thread_name_prefix="nnskernel-start")
         self._lock = threading.Lock()
+        self._closed = False
         self.provide(count)
 
     def __len__(self) -> int:
@@ -226,13 +228,20 @@ class StartingKernels:
     def provide(self, count: int) -> None:
         """``count`` kernels to take: more started, or those beyond stopped (the build needs no more)."""
         with self._lock:
+            if self._closed and count:
+                raise RuntimeError("StartingKernels is closed")
             extra = list(zip(self._kernels[count:], self._ready[count:], strict=True))
             del self._kernels[count:], self._ready[count:]
             try:
                 while len(self._kernels) < count:
                     kernel = Kernel(self.cwd)
+                    try:
+                        ready = self._pool.submit(kernel.ready)
+                    except BaseException:
+                        kernel.stop()
+                        raise
                     self._kernels.append(kernel)
-                    self._ready.append(self._pool.submit(kernel.ready))
+                    self._ready.append(ready)
             except BaseException:
                 extra += list(zip(self._kernels, self._ready, strict=True))
                 self._kernels, self._ready = [], []
@@ -245,6 +254,8 @@ class StartingKernels:
         """Stop every kernel not taken, at once: one still starting is killed, and cleaned up when its thread
         notices (within :data:`POLL`)."""
         self.provide(0)
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=False)
 
     @staticmethod
