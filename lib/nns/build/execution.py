@@ -70,10 +70,11 @@ def _expected_cost(item) -> int:
 def _execute_parallel(todo, workers: int, root: str, kernels: StartingKernels | None = None) -> None:
     """Run the jobs in ``workers`` kernels at once, each driven by a thread of this process.
 
-    Each thread takes one kernel (started ahead, or starts one) and takes the next job from a shared queue until none is left, so a kernel
-    that finishes early takes more (the national report's first notebooks cost the most). Threads, not
-    processes: the kernels do the work, and a driving process would import papermill and the package again
-    (about a second of a cold build). The first failure stops the others after their current notebook.
+    Each thread takes one kernel (started ahead, or starts one) and then the next job from a shared queue until
+    none is left, so a kernel that finishes early takes more (the national report's first notebooks cost the
+    most). Threads, not processes: the kernels do the work, and a driving process would import papermill and the
+    package again (about a second of a cold build). The first failure stops the others after their current
+    notebook.
     """
     jobs: queue.SimpleQueue = queue.SimpleQueue()
     for item in sorted(todo, key=_expected_cost, reverse=True):
