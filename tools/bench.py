@@ -92,18 +92,22 @@ def naive(settings, scope, work: Path) -> float:
     return time.perf_counter() - t
 
 
+def forget_executions(settings) -> None:
+    """Empty the project's notebook cache and its kept disclosure control: the next build executes everything."""
+    shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
+    shutil.rmtree(settings.path("cache_dir") / SUPPRESSION_STORE, ignore_errors=True)
+
+
 def cold_process(settings, scope) -> float:
     """`nnsreport render` in a new process, from an empty notebook cache, without a kept disclosure control or a
     published report (seconds)."""
-    shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
-    shutil.rmtree(settings.path("cache_dir") / SUPPRESSION_STORE, ignore_errors=True)
+    forget_executions(settings)
     shutil.rmtree(output_dir(settings, scope), ignore_errors=True)
-    t = time.perf_counter()
-    subprocess.run([NNSREPORT, "-q", "render", "--year", str(scope.year)], check=True, capture_output=True)
-    return time.perf_counter() - t
+    return render_seconds(scope.year)
 
 
-def rebuild(year: int) -> float:
+def render_seconds(year: int) -> float:
+    """How long `nnsreport render` of the national report takes in a new process."""
     t = time.perf_counter()
     subprocess.run([NNSREPORT, "-q", "render", "--year", str(year)], check=True, capture_output=True)
     return time.perf_counter() - t
@@ -191,7 +195,7 @@ def main(argv=None):
             fresh.append(cold_process(settings, scope))
             # the rebuild uses the project's own cache: fill it, then time a no-change run
             build_report(settings, scope, workers=2)
-            rebuilds.append(rebuild(args.year))
+            rebuilds.append(render_seconds(args.year))
             print(f"round {i}: national cold {c:.1f} s, naive {naives[-1]:.1f} s, in a new process {fresh[-1]:.1f} s, "
                   f"unchanged rebuild {rebuilds[-1]:.2f} s", flush=True)
         c, n, f, w = _median(colds), _median(naives), _median(fresh), _median(rebuilds)
@@ -205,8 +209,7 @@ def main(argv=None):
             runs = []
             for i in range(1, args.batch_rounds + 1):
                 # cold as the national build is: no executed notebook, no kept disclosure control
-                shutil.rmtree(settings.path("cache_dir") / "notebooks", ignore_errors=True)
-                shutil.rmtree(settings.path("cache_dir") / SUPPRESSION_STORE, ignore_errors=True)
+                forget_executions(settings)
                 b, count, peak, cpu = batch(args.year)
                 runs.append((b, count, peak, cpu))
                 print(f"batch {i}: {count} local reports with every output and the comparison in {b:.1f} s, "
